@@ -18,8 +18,10 @@ TEST_KEY = key_to_text(generate_key())
 
 
 @pytest.fixture(autouse=True)
-def _field_key(settings):
+def _fast_settings(settings):
     settings.FIELD_KEY = TEST_KEY
+    # Argon2 is the real hasher (tested in accounts); tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -92,13 +94,13 @@ def people(personas, units):
                                     address="仙城路5号")
     wang = services.create_person(services.PersonInput(
         name="王秀兰", id_number=id_number(1, date(1938, 5, 1), "F"), unit_code="220403001001001",
-        phone="13804371234", household_number="H-A-1", relation="户主"), actor=admin)
+        phone="13804371234", household_number="H-A-1", relation="户主"), actor=admin, on=date(2020, 1, 1))
     li = services.create_person(services.PersonInput(
         name="李建国", id_number=id_number(2, date(1960, 8, 15), "M"), unit_code="220403001001002",
-        phone="13904375678", household_number="H-A-2", relation="户主"), actor=admin)
+        phone="13904375678", household_number="H-A-2", relation="户主"), actor=admin, on=date(2020, 1, 1))
     zhao = services.create_person(services.PersonInput(
         name="赵明", id_number=id_number(3, date(1990, 1, 20), "M"), unit_code="220403002001",
-        household_number="H-B-1", relation="户主"), actor=admin)
+        household_number="H-B-1", relation="户主"), actor=admin, on=date(2020, 1, 1))
     services.tag_person(wang, Tag.LIVING_ALONE, actor=admin, on=date(2024, 1, 1))
     services.tag_person(li, Tag.DISABLED, actor=admin, grade=2, on=date(2024, 1, 1))
     return {"wang": wang, "li": li, "zhao": zhao, "h_a": h_a, "h_a2": h_a2, "h_b": h_b,

@@ -1,12 +1,12 @@
 """Registry API: units, buildings, households, persons (masked) and workers, all in scope."""
 
-from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from shequ.registry import services
@@ -44,9 +44,9 @@ class UnitOut(Schema):
 
 class UnitFilter(FilterSchema):
     level: str | None = None
-    parent: str | None = Field(None, q="parent__code")
-    code_prefix: str | None = Field(None, q="code__startswith")
-    name: str | None = Field(None, q="name__contains")
+    parent: Annotated[str | None, FilterLookup("parent__code")] = None
+    code_prefix: Annotated[str | None, FilterLookup("code__startswith")] = None
+    name: Annotated[str | None, FilterLookup("name__contains")] = None
 
 
 @router.get("/units", response=list[UnitOut], summary="行政区划/网格列表")
@@ -74,7 +74,7 @@ class BuildingOut(Schema):
 
 
 class BuildingFilter(FilterSchema):
-    unit: str | None = Field(None, q="unit__code__startswith")
+    unit: Annotated[str | None, FilterLookup("unit__code__startswith")] = None
     number: str | None = None
 
 
@@ -101,8 +101,8 @@ class HouseholdOut(Schema):
 
 
 class HouseholdFilter(FilterSchema):
-    unit: str | None = Field(None, q="unit__code__startswith")
-    building: int | None = Field(None, q="building_id")
+    unit: Annotated[str | None, FilterLookup("unit__code__startswith")] = None
+    building: Annotated[int | None, FilterLookup("building_id")] = None
     number: str | None = None
 
 
@@ -140,10 +140,10 @@ class PersonOut(Schema):
 
 
 class PersonFilter(FilterSchema):
-    unit: str | None = Field(None, q="unit__code__startswith")
-    household: str | None = Field(None, q="household__number")
+    unit: Annotated[str | None, FilterLookup("unit__code__startswith")] = None
+    household: Annotated[str | None, FilterLookup("household__number")] = None
     status: str | None = None
-    tag: str | None = Field(None, q="tags__tag")
+    tag: Annotated[str | None, FilterLookup("tags__tag")] = None
 
 
 class PersonIn(Schema):
@@ -183,7 +183,7 @@ def get_person(request: HttpRequest, person_id: int):
 @router.post("/persons", response={201: PersonOut}, summary="登记居民")
 def create_person(request: HttpRequest, payload: PersonIn):
     person = services.create_person(services.PersonInput(**payload.dict()), actor=request.user)
-    return 201, Person.objects.select_related("unit", "household").get(pk=person.pk)
+    return Status(201, Person.objects.select_related("unit", "household").get(pk=person.pk))
 
 
 @router.post("/persons/{person_id}/reveal", response=RevealOut, summary="查看完整身份证号（留痕）")
@@ -211,7 +211,7 @@ class WorkerOut(Schema):
 
 
 class WorkerFilter(FilterSchema):
-    unit: str | None = Field(None, q="unit__code__startswith")
+    unit: Annotated[str | None, FilterLookup("unit__code__startswith")] = None
     post: str | None = None
     grid_role: str | None = None
 
