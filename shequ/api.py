@@ -44,9 +44,15 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _mount() -> None:
+    from shequ.care.api import router as care_router
+    from shequ.facilities.api import router as facilities_router
     from shequ.registry.api import router as registry_router
+    from shequ.tickets.api import router as tickets_router
 
     api.add_router("/", registry_router)
+    api.add_router("/tickets", tickets_router)
+    api.add_router("/care", care_router)
+    api.add_router("/facilities", facilities_router)
 
 
 _mount()

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "shequ.audit",
     "shequ.registry",
     "shequ.tickets",
+    "shequ.care",
+    "shequ.facilities",
     "shequ.web",
 ]
 

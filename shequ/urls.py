@@ -15,6 +15,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("shequ.accounts.urls")),
     path("registry/", include("shequ.registry.urls")),
+    path("tickets/", include("shequ.tickets.urls")),
+    path("care/", include("shequ.care.urls")),
+    path("facilities/", include("shequ.facilities.urls")),
+    path("open311/v2/", include("shequ.tickets.open311")),
     path("", include("shequ.web.urls")),
 ]
 if settings.DEBUG:

@@ -1,0 +1,3 @@
+"""Open311 GeoReport v2 endpoints (to be written)."""
+
+urlpatterns: list = []
