@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 KEY_BYTES = 32
-_NONCE_BYTES = 12  # 96-bit nonce, the size GCM is specified for (NIST SP 800-38D §5.2.1.1)
+_NONCE_BYTES = 12  # 96-bit nonce: the IV length NIST SP 800-38D recommends for GCM
 _TAG_BYTES = 16
 _PREFIX = "v1:"
 # Binds ciphertexts to this format version: a token cannot be replayed under a

@@ -1,6 +1,6 @@
 """Citizen identity numbers (公民身份号码) as defined by GB 11643-1999.
 
-Layout of the 18 characters (GB 11643-1999 §4–§8)::
+Layout of the 18 characters (GB 11643-1999, 公民身份号码)::
 
     2 2 0 4 0 2 | 1 9 9 0 0 1 0 1 | 1 2 3 | X
     region (6)  | birth YYYYMMDD  | seq   | check digit
@@ -34,7 +34,7 @@ __all__ = [
     "parse_id_number",
 ]
 
-# GB 11643-1999 §8.2: weight W_i = 2^(i-1) mod 11 counted from the right,
+# GB 11643-1999 (check code): weight W_i = 2^(i-1) mod 11 counted from the right,
 # i.e. for the 17 body digits read left to right:
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, ...)
 # a_1 = (12 - (Σ a_i·W_i mod 11)) mod 11, the value 10 written as 'X'.

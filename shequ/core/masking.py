@@ -22,7 +22,7 @@ STAR = "*"
 _MOBILE_RE = re.compile(r"(?:\+?86)?(1[0-9]{10})")
 # Landline: area code 0 + 2 digits (010, 02x) or 0 + 3 digits (all others),
 # optionally in parentheses and followed by a separator, then a 7–8 digit local
-# number (YD/T 2307 numbering plan).
+# number.
 # An extension (分机) may follow after "-", "#", "转" or "ext".
 _LANDLINE_RE = re.compile(
     r"(?P<area>\(?0(?:[12][0-9]|[3-9][0-9]{2})\)?[-\s]?)(?P<local>[0-9]{7,8})"
@@ -32,13 +32,15 @@ _LANDLINE_RE = re.compile(
 _COMPACT_DROP = re.compile(r"[\s\-()]")
 
 # 复姓: the surname is kept whole on public pages (欧阳**), as is customary.
-_COMPOUND_SURNAMES = frozenset(
-    """
-    欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 司空 夏侯 轩辕
-    令狐 端木 南宫 西门 独孤 呼延 申屠 澹台 公羊 太史 闻人 万俟 百里 东郭 钟离
-    赫连 濮阳 拓跋 完颜 第五 公冶 宗政 淳于 单于 太叔 仲孙 乐正 壤驷 漆雕
-    """.split()
-)
+# fmt: off
+_COMPOUND_SURNAMES = frozenset([
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙",
+    "宇文", "司徒", "司空", "夏侯", "轩辕", "令狐", "端木", "南宫", "西门", "独孤",
+    "呼延", "申屠", "澹台", "公羊", "太史", "闻人", "万俟", "百里", "东郭", "钟离",
+    "赫连", "濮阳", "拓跋", "完颜", "第五", "公冶", "宗政", "淳于", "单于", "太叔",
+    "仲孙", "乐正", "壤驷", "漆雕",
+])
+# fmt: on
 
 
 def mask_middle(value: str, keep_start: int, keep_end: int) -> str:

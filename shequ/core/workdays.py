@@ -26,6 +26,7 @@ be Beijing time and a naive result is returned.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -85,7 +86,8 @@ class WorkCalendar:
         self._names: dict[date, str] = {_as_date(d): n for d, n in (names or {}).items()}
 
     def __repr__(self) -> str:
-        return f"WorkCalendar(known_years={sorted(self.known_years)}, overrides={len(self._overrides)})"
+        years = sorted(self.known_years)
+        return f"WorkCalendar(known_years={years}, overrides={len(self._overrides)})"
 
     @classmethod
     def weekends_only(cls) -> WorkCalendar:
@@ -226,21 +228,30 @@ def official_overrides(year: int) -> dict[date, tuple[bool, str]]:
     ``(False, '国庆节')``, adjusted working weekends (调休上班) to ``(True, '国庆节')``.
     Holidays falling on a weekend are not listed — they are off anyway.
     Raises :class:`YearNotAnnounced` if chinesecalendar has no data for ``year``.
+    The package is read once per year and process (a fresh dict is returned each call).
     """
+    return dict(_official_overrides(year))
+
+
+@functools.cache
+def _official_overrides(year: int) -> tuple[tuple[date, tuple[bool, str]], ...]:
     import chinese_calendar  # local import: only needed when loading the calendar
 
+    try:  # the package raises NotImplementedError for years it has no notice for
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError as exc:
+        raise YearNotAnnounced(year, str(exc)) from None
+    # Same rule as chinese_calendar.is_workday(), evaluated on its public tables
+    # directly (calling is_workday() for all 365 days costs ~25 ms per year):
+    # a day is working iff it is in ``workdays`` or is Mon–Fri and not in ``holidays``.
     result: dict[date, tuple[bool, str]] = {}
-    d = date(year, 1, 1)
-    while d.year == year:
-        try:
-            official = chinese_calendar.is_workday(d)
-            _, name = chinese_calendar.get_holiday_detail(d)
-        except NotImplementedError as exc:
-            raise YearNotAnnounced(year, str(exc)) from None
-        if official != (d.weekday() < 5):
-            result[d] = (official, _holiday_name_zh(name))
-        d += _ONE_DAY
-    return result
+    for d, name in chinese_calendar.workdays.items():
+        if d.year == year and d.weekday() >= 5:
+            result[d] = (True, _holiday_name_zh(name))
+    for d, name in chinese_calendar.holidays.items():
+        if d.year == year and d.weekday() < 5 and d not in chinese_calendar.workdays:
+            result[d] = (False, _holiday_name_zh(name))
+    return tuple(sorted(result.items()))
 
 
 def official_calendar(years: Iterable[int]) -> WorkCalendar:

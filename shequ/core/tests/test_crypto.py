@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import stat
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -21,11 +22,12 @@ from shequ.core.crypto import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _field_key() -> None:
-    """Shadow the project conftest's autouse fixture of the same name: it needs
-    pytest-django's ``settings``, and these Django-free tests must also run with
-    ``-p no:django``."""
+@pytest.fixture
+def settings() -> SimpleNamespace:
+    """Stand-in for pytest-django's ``settings``, which autouse fixtures of the
+    project conftest write to: these Django-free tests must also run with
+    ``-p no:django`` (and need no Django settings when run with it)."""
+    return SimpleNamespace()
 
 
 KEY = bytes(range(32))
@@ -158,7 +160,7 @@ def test_key_text_round_trip() -> None:
 
 @pytest.mark.parametrize("text", ["", "abc", "!!!!", key_to_text(KEY)[:-8], "A" * 60])
 def test_key_from_text_rejects_bad_text(text: str) -> None:
-    with pytest.raises(InvalidKey, match="32字节|base64"):
+    with pytest.raises(InvalidKey, match=r"32字节|base64"):
         key_from_text(text)
 
 
@@ -190,7 +192,7 @@ def test_load_key_bad_values_name_their_source(tmp_path: Path) -> None:
         load_key(env_value="abc", key_file=None, env_name="MY_KEY")
     bad = tmp_path / "bad.key"
     bad.write_text("abc")
-    with pytest.raises(InvalidKey, match="bad.key"):
+    with pytest.raises(InvalidKey, match=r"bad\.key"):
         load_key(env_value=None, key_file=bad)
 
 

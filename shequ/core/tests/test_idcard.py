@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -17,11 +18,12 @@ from shequ.core.idcard import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _field_key() -> None:
-    """Shadow the project conftest's autouse fixture of the same name: it needs
-    pytest-django's ``settings``, and these Django-free tests must also run with
-    ``-p no:django``."""
+@pytest.fixture
+def settings() -> SimpleNamespace:
+    """Stand-in for pytest-django's ``settings``, which autouse fixtures of the
+    project conftest write to: these Django-free tests must also run with
+    ``-p no:django`` (and need no Django settings when run with it)."""
+    return SimpleNamespace()
 
 
 TODAY = date(2025, 6, 1)
@@ -29,7 +31,7 @@ DIGITS = "0123456789"
 
 
 def reference_check_digit(first17: str) -> str:
-    """GB 11643-1999 §8.2 written out literally: W_i = 2^(i-1) mod 11 for position i
+    """GB 11643-1999 check code written out literally: W_i = 2^(i-1) mod 11 for position i
     counted from the right (the check digit being position 1), and
     a_1 ≡ (12 - Σ a_i·W_i) mod 11, with 10 written as X."""
     total = sum(int(a) * (2 ** (18 - pos) % 11) for pos, a in enumerate(first17, start=1))
@@ -56,7 +58,7 @@ def valid_numbers(draw: st.DrawFn) -> str:
 
 
 def test_examples_from_the_standard() -> None:
-    # Both examples are printed in GB 11643-1999 Appendix A.
+    # The two sample numbers used in GB 11643-1999 itself.
     assert check_digit("11010519491231002") == "X"
     assert check_digit("44052418800101001") == "4"
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -7,11 +9,12 @@ from hypothesis import strategies as st
 from shequ.core.masking import mask_id_number, mask_middle, mask_name, mask_phone
 
 
-@pytest.fixture(autouse=True)
-def _field_key() -> None:
-    """Shadow the project conftest's autouse fixture of the same name: it needs
-    pytest-django's ``settings``, and these Django-free tests must also run with
-    ``-p no:django``."""
+@pytest.fixture
+def settings() -> SimpleNamespace:
+    """Stand-in for pytest-django's ``settings``, which autouse fixtures of the
+    project conftest write to: these Django-free tests must also run with
+    ``-p no:django`` (and need no Django settings when run with it)."""
+    return SimpleNamespace()
 
 
 DIGITS = "0123456789"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -17,11 +18,12 @@ from shequ.core.workdays import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _field_key() -> None:
-    """Shadow the project conftest's autouse fixture of the same name: it needs
-    pytest-django's ``settings``, and these Django-free tests must also run with
-    ``-p no:django``."""
+@pytest.fixture
+def settings() -> SimpleNamespace:
+    """Stand-in for pytest-django's ``settings``, which autouse fixtures of the
+    project conftest write to: these Django-free tests must also run with
+    ``-p no:django`` (and need no Django settings when run with it)."""
+    return SimpleNamespace()
 
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -37,7 +39,7 @@ def bj(*args: int) -> datetime:
 
 
 def test_2025_national_day_as_announced() -> None:
-    # State Council notice for 2025 (国办发明电〔2024〕12号): National Day and
+    # 国务院办公厅关于2025年部分节假日安排的通知: National Day and
     # Mid-Autumn combined, off 1–8 October; Sun 28 Sep and Sat 11 Oct are working days.
     days = official_overrides(2025)
     assert days[date(2025, 9, 28)] == (True, "国庆节")
@@ -124,7 +126,7 @@ def test_spring_festival_2026() -> None:
     # Filed during the holiday: counted from Tue 24 Feb 09:00.
     assert CAL.add_working_days(bj(2026, 2, 17, 11), 0) == bj(2026, 2, 24, 9)
     assert CAL.add_working_days(bj(2026, 2, 17, 11), 1) == bj(2026, 2, 25, 9)
-    # 5 working days from Mon 23 Feb... is a holiday; from Tue 24: 25,26,27,28(Sat),2 Mar
+    # From Tue 24 Feb: 25, 26, 27, Sat 28 (调休), Mon 2 Mar.
     assert CAL.add_working_days(bj(2026, 2, 24, 9), 4) == bj(2026, 2, 28, 9)
     assert CAL.add_working_days(bj(2026, 2, 24, 9), 5) == bj(2026, 3, 2, 9)
 
