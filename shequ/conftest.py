@@ -70,7 +70,8 @@ def personas(units):
         "grid_a": _user("grid_a", Role.GRID_WORKER, units["grid_a"]),
         "leader": _user("leader", Role.LEADER, units["district"]),
         "handler": _user("handler", Role.DEPARTMENT_HANDLER,
-                         department=Department.objects.get(code="zjj")),
+                         department=Department.objects.get_or_create(
+                             code="zjj", defaults={"name": "区住建局"})[0]),
     }
 
 
