@@ -151,3 +151,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("SHEQU_LOG_LEVEL", "WARNING")},
 }
+
+# Walking accessibility (15-minute life circle): an OSM extract (.osm/.osm.bz2/.osm.pbf) or the
+# demo's saved network; speed in m/s; an optional search cut-off in minutes.
+ACCESS_NETWORK_FILE = Path(env_str("SHEQU_ACCESS_NETWORK_FILE", str(VAR_DIR / "network.npz")))
+ACCESS_WALK_SPEED = float(env_str("SHEQU_ACCESS_WALK_SPEED", "1.2"))
+ACCESS_CUTOFF_MINUTES = env_int("SHEQU_ACCESS_CUTOFF_MINUTES", 0) or None
+# Map tiles are optional: the offices are often offline, and the maps draw boundaries without.
+MAP_TILE_URL = env_str("SHEQU_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("SHEQU_MAP_TILE_ATTRIBUTION", "")
