@@ -23,10 +23,10 @@ demo: $(STAMP)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo ""
 	@echo "城乡社区服务体系平台: http://$(HOST)/  (log in with a demo user above, e.g. admin / demo12345)"
-	$(BIN)/gunicorn shequ.wsgi --bind $(HOST) --workers 2 --access-logfile -
+	$(BIN)/gunicorn shequ.wsgi --bind $(HOST) --workers 2 --timeout 300 --access-logfile -
 
 serve: $(STAMP)
-	$(BIN)/gunicorn shequ.wsgi --bind $(HOST) --workers 2 --access-logfile -
+	$(BIN)/gunicorn shequ.wsgi --bind $(HOST) --workers 2 --timeout 300 --access-logfile -
 
 test: $(STAMP)
 	$(BIN)/pytest -n $(PYTEST_WORKERS)

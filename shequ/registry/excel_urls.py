@@ -1,12 +1,13 @@
-# Excel import/export pages; filled in by the import module.
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+"""Excel import and export pages, under /registry/excel/ in the registry namespace."""
+
 from django.urls import path
 
+from shequ.registry import excel_views
 
-@login_required
-def placeholder(request):
-    return HttpResponse("")
-
-
-urlpatterns = [path("", placeholder, name="import")]
+urlpatterns = [
+    path("", excel_views.import_page, name="import"),
+    path("export/", excel_views.export_page, name="excel_export_page"),
+    path("template/<str:kind>.xlsx", excel_views.template, name="excel_template"),
+    path("export/<str:kind>.xlsx", excel_views.export, name="excel_export"),
+    path("errors.xlsx", excel_views.errors, name="excel_errors"),
+]
