@@ -12,7 +12,7 @@ from shequ.audit.models import AuditEntry
 from shequ.registry import excel
 from shequ.registry.models import Person
 from shequ.registry.tests.test_excel_import import person_row, xlsx
-from shequ.web.tests.conftest import browser, log_in, page  # noqa: F401 - fixtures
+from shequ.web.tests.conftest import browser, log_in, page, shoot  # noqa: F401 - fixtures
 
 IMPORT = reverse("registry:import")
 
@@ -168,6 +168,7 @@ def test_upload_in_the_browser(page, live_server, people, personas, tmp_path):  
     table = page.locator("[data-testid=import-errors]")
     table.wait_for()
     assert "不在您的管辖范围内" in table.inner_text()
+    shoot(page, "05-import-errors")
     assert not Person.objects.filter(name="孙丽").exists()
 
     path.write_bytes(xlsx(excel.PERSONS.headers, [person_row(81)]).getvalue())
