@@ -1,0 +1,31 @@
+"""Chinese first, English second, through Django's i18n; times shown in Asia/Shanghai."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_speak_chinese_by_default(login, personas):
+    body = login(personas["clerk_a"]).get(reverse("registry:search")).content.decode()
+    assert "居民查询" in body and 'lang="zh-hans"' in body
+
+
+def test_english_is_one_choice_away(login, personas, settings):
+    client = login(personas["clerk_a"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(reverse("registry:search")).content.decode()
+    assert "Find a resident" in body and "No resident" not in body
+    assert 'lang="en"' in body
+
+
+def test_times_are_shown_in_shanghai(settings):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    assert settings.TIME_ZONE == "Asia/Shanghai" and settings.USE_TZ
+    noon_utc = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert timezone.localtime(noon_utc).hour == 20
