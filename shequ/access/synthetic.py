@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .geo import LocalProjection
-from .network import Network
+from .network import Network, hilbert_order
 
 
 def synthetic_grid(
@@ -29,7 +29,8 @@ def synthetic_grid(
     Blocks are ``spacing_m`` wide; each node is moved by up to ``jitter`` × spacing in
     x and y; a fraction ``drop`` of the links is removed at random and only the largest
     connected component is kept (so a few nodes fewer than asked). Edge lengths are the
-    great-circle distances between the jittered nodes. Deterministic for a given seed.
+    great-circle distances between the jittered nodes. ``node_id`` is the row-major grid
+    position of each node. Deterministic for a given seed.
     """
     if n_nodes < 4:
         raise ValueError("a grid needs at least 4 nodes")
@@ -48,5 +49,11 @@ def synthetic_grid(
     u = np.concatenate([right, up])
     v = np.concatenate([right + 1, up + cols])
     keep = rng.random(u.size) >= drop
-    lon, lat = LocalProjection(*origin).inverse(x, y)
-    return Network.from_edges(lon, lat, u[keep], v[keep])
+    u, v = u[keep], v[keep]
+    # Number the nodes along a Hilbert curve: neighbours on the ground end up
+    # neighbours in memory, which makes searches markedly faster than row order.
+    order = hilbert_order(x, y)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    lon, lat = LocalProjection(*origin).inverse(x[order], y[order])
+    return Network.from_edges(lon, lat, rank[u], rank[v], node_id=order)

@@ -1,0 +1,7 @@
+"""``python -m shequ.access`` — see :mod:`shequ.access.cli`."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
