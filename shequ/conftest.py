@@ -29,8 +29,9 @@ def units(db):
     from shequ.registry.models import AdminUnit, Level
 
     def unit(code, name, level, parent=None, urban=True):
-        return AdminUnit.objects.create(code=code, name=name, level=level, parent=parent,
-                                        is_urban=urban)
+        return AdminUnit.objects.create(
+            code=code, name=name, level=level, parent=parent, is_urban=urban
+        )
 
     district = unit("220403", "西安区", Level.DISTRICT)
     street_a = unit("220403001", "太安街道", Level.STREET, district)
@@ -43,9 +44,16 @@ def units(db):
     grid_a = unit("220403001001001", "泰安社区第一网格", Level.GRID, community_a)
     grid_a2 = unit("220403001001002", "泰安社区第二网格", Level.GRID, community_a)
     return {
-        "district": district, "street_a": street_a, "street_b": street_b, "town": town,
-        "community_a": community_a, "community_a2": community_a2,
-        "community_b": community_b, "village": village, "grid_a": grid_a, "grid_a2": grid_a2,
+        "district": district,
+        "street_a": street_a,
+        "street_b": street_b,
+        "town": town,
+        "community_a": community_a,
+        "community_a2": community_a2,
+        "community_b": community_b,
+        "village": village,
+        "grid_a": grid_a,
+        "grid_a2": grid_a2,
     }
 
 
@@ -53,7 +61,10 @@ def _user(username, role, scope=None, department=None):
     from shequ.accounts.models import User
 
     return User.objects.create_user(
-        username=username, password="pw-" + username + "-2026", role=role, scope_unit=scope,
+        username=username,
+        password="pw-" + username + "-2026",
+        role=role,
+        scope_unit=scope,
         department=department,
     )
 
@@ -69,9 +80,13 @@ def personas(units):
         "clerk_b": _user("clerk_b", Role.CLERK, units["community_b"]),
         "grid_a": _user("grid_a", Role.GRID_WORKER, units["grid_a"]),
         "leader": _user("leader", Role.LEADER, units["district"]),
-        "handler": _user("handler", Role.DEPARTMENT_HANDLER,
-                         department=Department.objects.get_or_create(
-                             code="zjj", defaults={"name": "区住建局"})[0]),
+        "handler": _user(
+            "handler",
+            Role.DEPARTMENT_HANDLER,
+            department=Department.objects.get_or_create(code="zjj", defaults={"name": "区住建局"})[
+                0
+            ],
+        ),
     }
 
 
@@ -87,25 +102,65 @@ def people(personas, units):
 
     admin = personas["admin"]
     b_a = Building.objects.create(unit=units["grid_a"], number="1号楼", address="泰安路1号")
-    h_a = services.create_household(actor=admin, number="H-A-1", unit_code="220403001001001",
-                                    address="泰安路1号1单元101", building=b_a)
-    h_a2 = services.create_household(actor=admin, number="H-A-2", unit_code="220403001001002",
-                                     address="泰安路9号2单元302")
-    h_b = services.create_household(actor=admin, number="H-B-1", unit_code="220403002001",
-                                    address="仙城路5号")
-    wang = services.create_person(services.PersonInput(
-        name="王秀兰", id_number=id_number(1, date(1938, 5, 1), "F"), unit_code="220403001001001",
-        phone="13804371234", household_number="H-A-1", relation="户主"), actor=admin, on=date(2020, 1, 1))
-    li = services.create_person(services.PersonInput(
-        name="李建国", id_number=id_number(2, date(1960, 8, 15), "M"), unit_code="220403001001002",
-        phone="13904375678", household_number="H-A-2", relation="户主"), actor=admin, on=date(2020, 1, 1))
-    zhao = services.create_person(services.PersonInput(
-        name="赵明", id_number=id_number(3, date(1990, 1, 20), "M"), unit_code="220403002001",
-        household_number="H-B-1", relation="户主"), actor=admin, on=date(2020, 1, 1))
+    h_a = services.create_household(
+        actor=admin,
+        number="H-A-1",
+        unit_code="220403001001001",
+        address="泰安路1号1单元101",
+        building=b_a,
+    )
+    h_a2 = services.create_household(
+        actor=admin, number="H-A-2", unit_code="220403001001002", address="泰安路9号2单元302"
+    )
+    h_b = services.create_household(
+        actor=admin, number="H-B-1", unit_code="220403002001", address="仙城路5号"
+    )
+    wang = services.create_person(
+        services.PersonInput(
+            name="王秀兰",
+            id_number=id_number(1, date(1938, 5, 1), "F"),
+            unit_code="220403001001001",
+            phone="13804371234",
+            household_number="H-A-1",
+            relation="户主",
+        ),
+        actor=admin,
+        on=date(2020, 1, 1),
+    )
+    li = services.create_person(
+        services.PersonInput(
+            name="李建国",
+            id_number=id_number(2, date(1960, 8, 15), "M"),
+            unit_code="220403001001002",
+            phone="13904375678",
+            household_number="H-A-2",
+            relation="户主",
+        ),
+        actor=admin,
+        on=date(2020, 1, 1),
+    )
+    zhao = services.create_person(
+        services.PersonInput(
+            name="赵明",
+            id_number=id_number(3, date(1990, 1, 20), "M"),
+            unit_code="220403002001",
+            household_number="H-B-1",
+            relation="户主",
+        ),
+        actor=admin,
+        on=date(2020, 1, 1),
+    )
     services.tag_person(wang, Tag.LIVING_ALONE, actor=admin, on=date(2024, 1, 1))
     services.tag_person(li, Tag.DISABLED, actor=admin, grade=2, on=date(2024, 1, 1))
-    return {"wang": wang, "li": li, "zhao": zhao, "h_a": h_a, "h_a2": h_a2, "h_b": h_b,
-            "building_a": b_a}
+    return {
+        "wang": wang,
+        "li": li,
+        "zhao": zhao,
+        "h_a": h_a,
+        "h_a2": h_a2,
+        "h_b": h_b,
+        "building_a": b_a,
+    }
 
 
 @pytest.fixture

@@ -21,7 +21,8 @@ class ThrottledLoginForm(AuthenticationForm):
             from django.conf import settings
 
             raise forms.ValidationError(
-                self.error_messages["locked"], code="locked",
+                self.error_messages["locked"],
+                code="locked",
                 params={"minutes": settings.LOGIN_LOCK_MINUTES},
             )
         try:

@@ -42,11 +42,19 @@ class Department(models.Model):
 class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.LEADER)
     scope_unit = models.ForeignKey(
-        "registry.AdminUnit", verbose_name=_("管辖范围"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="users",
+        "registry.AdminUnit",
+        verbose_name=_("管辖范围"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     department = models.ForeignKey(
-        Department, verbose_name=_("所属部门"), null=True, blank=True, on_delete=models.PROTECT,
+        Department,
+        verbose_name=_("所属部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="users",
     )
 
@@ -81,3 +89,6 @@ class LoginAttempt(models.Model):
     class Meta:
         verbose_name = _("登录失败记录")
         verbose_name_plural = _("登录失败记录")
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

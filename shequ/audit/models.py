@@ -16,7 +16,10 @@ class Action(models.TextChoices):
 
 class AuditEntry(models.Model):
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
@@ -41,7 +44,10 @@ class ClearRead(models.Model):
     """Who read whose personal number in clear, when and why (PIPL)."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("查看人"), null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("查看人"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)

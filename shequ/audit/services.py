@@ -16,7 +16,9 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     for name in fields:
         field = obj._meta.get_field(name)
         value = getattr(obj, field.attname)
-        values[name] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+        values[name] = (
+            value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+        )
     return values
 
 
@@ -44,6 +46,9 @@ def record_created(obj: models.Model, fields: Iterable[str], *, actor: Any) -> A
 
 def record_clear_read(obj: models.Model, field: str, *, actor: Any, reason: str) -> ClearRead:
     return ClearRead.objects.create(
-        actor=actor, model=obj._meta.label_lower, object_id=str(obj.pk), field=field,
+        actor=actor,
+        model=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        field=field,
         reason=reason[:200],
     )

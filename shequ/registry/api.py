@@ -1,6 +1,5 @@
 """Registry API: units, buildings, households, persons (masked) and workers, all in scope."""
 
-
 from datetime import date
 from typing import Annotated
 
@@ -189,8 +188,9 @@ def create_person(request: HttpRequest, payload: PersonIn):
 @router.post("/persons/{person_id}/reveal", response=RevealOut, summary="查看完整身份证号（留痕）")
 def reveal_person_id(request: HttpRequest, person_id: int, payload: Reveal):
     person = get_object_or_404(Person.objects.in_scope(request.user), pk=person_id)
-    return {"id_number": services.reveal_id_number(person, actor=request.user,
-                                                   reason=payload.reason)}
+    return {
+        "id_number": services.reveal_id_number(person, actor=request.user, reason=payload.reason)
+    }
 
 
 class WorkerOut(Schema):

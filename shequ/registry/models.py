@@ -44,7 +44,11 @@ class AdminUnit(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     # 城乡分类代码 (111…220): not in the public division list; left empty until supplied.
@@ -93,7 +97,9 @@ class Building(models.Model):
     """楼栋: a building in a grid (or a community where grids are not yet drawn)."""
 
     unit = models.ForeignKey(
-        AdminUnit, verbose_name=_("所属网格/社区"), on_delete=models.PROTECT,
+        AdminUnit,
+        verbose_name=_("所属网格/社区"),
+        on_delete=models.PROTECT,
         related_name="buildings",
     )
     number = models.CharField(_("楼号"), max_length=40)
@@ -152,15 +158,25 @@ class Household(models.Model):
 
     number = models.CharField(_("户编号"), max_length=40, unique=True)
     unit = models.ForeignKey(
-        AdminUnit, verbose_name=_("所属网格/社区"), on_delete=models.PROTECT,
+        AdminUnit,
+        verbose_name=_("所属网格/社区"),
+        on_delete=models.PROTECT,
         related_name="household_set",
     )
     building = models.ForeignKey(
-        Building, verbose_name=_("楼栋"), null=True, blank=True, on_delete=models.PROTECT,
+        Building,
+        verbose_name=_("楼栋"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="households",
     )
     building_unit = models.ForeignKey(
-        BuildingUnit, verbose_name=_("单元"), null=True, blank=True, on_delete=models.PROTECT,
+        BuildingUnit,
+        verbose_name=_("单元"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="households",
     )
     room = models.CharField(_("门牌/室号"), max_length=40, blank=True)
@@ -216,15 +232,22 @@ class Person(models.Model):
     id_number_hash = models.CharField(_("身份证号索引"), max_length=64, unique=True, editable=False)
     id_number_mask = models.CharField(_("身份证号"), max_length=18, editable=False)
     phone_enc = models.CharField(_("电话(密文)"), max_length=255, blank=True, editable=False)
-    phone_hash = models.CharField(_("电话索引"), max_length=64, blank=True, db_index=True,
-                                  editable=False)
+    phone_hash = models.CharField(
+        _("电话索引"), max_length=64, blank=True, db_index=True, editable=False
+    )
     phone_mask = models.CharField(_("电话"), max_length=20, blank=True, editable=False)
     unit = models.ForeignKey(
-        AdminUnit, verbose_name=_("所属网格/社区"), on_delete=models.PROTECT,
+        AdminUnit,
+        verbose_name=_("所属网格/社区"),
+        on_delete=models.PROTECT,
         related_name="persons",
     )
     household = models.ForeignKey(
-        Household, verbose_name=_("现住户"), null=True, blank=True, on_delete=models.SET_NULL,
+        Household,
+        verbose_name=_("现住户"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="members",
     )
     relation = models.CharField(_("与户主关系"), max_length=20, blank=True)
@@ -270,7 +293,8 @@ class Residence(models.Model):
         constraints = [
             # At most one household at a time: the database keeps it, not hope.
             models.UniqueConstraint(
-                fields=["person"], condition=Q(ended_on__isnull=True),
+                fields=["person"],
+                condition=Q(ended_on__isnull=True),
                 name="residence_one_current_per_person",
             ),
             models.CheckConstraint(
@@ -278,6 +302,9 @@ class Residence(models.Model):
                 name="residence_ends_after_start",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.household_id} {self.started_on}–{self.ended_on or ''}"
 
 
 class Tag(models.TextChoices):
@@ -313,7 +340,8 @@ class PersonTag(models.Model):
         ordering = ["person", "tag"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "tag"], condition=Q(ended_on__isnull=True),
+                fields=["person", "tag"],
+                condition=Q(ended_on__isnull=True),
                 name="persontag_one_open_per_tag",
             ),
             models.CheckConstraint(
@@ -359,8 +387,12 @@ class Worker(models.Model):
         AdminUnit, verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="workers"
     )
     user = models.OneToOneField(
-        "accounts.User", verbose_name=_("账号"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="worker",
+        "accounts.User",
+        verbose_name=_("账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="worker",
     )
     phone_enc = models.CharField(_("电话(密文)"), max_length=255, blank=True, editable=False)
     phone_mask = models.CharField(_("电话"), max_length=20, blank=True, editable=False)
@@ -398,7 +430,9 @@ class CertificateLevel(models.TextChoices):
 
 class Certificate(models.Model):
     worker = models.ForeignKey(
-        Worker, verbose_name=_("社区工作者"), on_delete=models.CASCADE,
+        Worker,
+        verbose_name=_("社区工作者"),
+        on_delete=models.CASCADE,
         related_name="certificates",
     )
     level = models.CharField(_("证书等级"), max_length=20, choices=CertificateLevel.choices)

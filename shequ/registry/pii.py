@@ -46,8 +46,9 @@ def check_id_number(raw: str) -> IdNumber:
 
 def protect_id_number(number: IdNumber) -> Protected:
     c = cipher()
-    return Protected(c.encrypt(number.number), c.blind_index(number.number),
-                     mask_id_number(number.number))
+    return Protected(
+        c.encrypt(number.number), c.blind_index(number.number), mask_id_number(number.number)
+    )
 
 
 def normalise_phone(raw: str) -> str:

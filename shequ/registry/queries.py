@@ -41,14 +41,19 @@ def unit_counts(units: list[AdminUnit], *, on: date) -> dict[str, dict[str, int]
     prefix = min((u.code for u in units), key=len)
     persons = Person.objects.active().filter(unit__code__startswith=prefix[:6])
     households = Household.objects.filter(unit__code__startswith=prefix[:6])
-    tags = PersonTag.objects.filter(ended_on__isnull=True, person__status="active",
-                                    person__unit__code__startswith=prefix[:6])
+    tags = PersonTag.objects.filter(
+        ended_on__isnull=True, person__status="active", person__unit__code__startswith=prefix[:6]
+    )
     sixty = persons.aged_at_least(60, on=on)
     eighty = persons.aged_at_least(80, on=on)
     for length in lengths:
         key = Substr("unit__code", 1, length)
-        for measure, qs in (("households", households), ("persons", persons),
-                            ("elderly60", sixty), ("elderly80", eighty)):
+        for measure, qs in (
+            ("households", households),
+            ("persons", persons),
+            ("elderly60", sixty),
+            ("elderly80", eighty),
+        ):
             for row in qs.annotate(k=key).values("k").annotate(n=Count("id")):
                 if row["k"] in counts:
                     counts[row["k"]][measure] = row["n"]
@@ -70,10 +75,13 @@ def children_in_scope(user: Any, unit: AdminUnit | None) -> QuerySet[AdminUnit]:
     return units.filter(parent=unit)
 
 
-TAG_COLUMNS = [(Tag.LIVING_ALONE, Tag.LIVING_ALONE.label), (Tag.DISABLED, Tag.DISABLED.label),
-               (Tag.EXTREME_POVERTY, Tag.EXTREME_POVERTY.label),
-               (Tag.LEFT_BEHIND_CHILD, Tag.LEFT_BEHIND_CHILD.label),
-               (Tag.VETERAN, Tag.VETERAN.label)]
+TAG_COLUMNS = [
+    (Tag.LIVING_ALONE, Tag.LIVING_ALONE.label),
+    (Tag.DISABLED, Tag.DISABLED.label),
+    (Tag.EXTREME_POVERTY, Tag.EXTREME_POVERTY.label),
+    (Tag.LEFT_BEHIND_CHILD, Tag.LEFT_BEHIND_CHILD.label),
+    (Tag.VETERAN, Tag.VETERAN.label),
+]
 
 
 def household_members(household: Household) -> QuerySet[Person]:

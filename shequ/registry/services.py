@@ -35,8 +35,15 @@ from shequ.registry.pii import (
 )
 
 PERSON_AUDIT_FIELDS = (
-    "name", "sex", "birth_date", "id_number_mask", "phone_mask", "unit", "household",
-    "relation", "status",
+    "name",
+    "sex",
+    "birth_date",
+    "id_number_mask",
+    "phone_mask",
+    "unit",
+    "household",
+    "relation",
+    "status",
 )
 
 
@@ -83,15 +90,24 @@ def clean_person(data: PersonInput, *, actor: Any) -> dict[str, Any]:
             Household.objects.in_scope(actor).filter(number=data.household_number.strip()).first()
         )
         if household is None:
-            raise NotFound(f"户编号 {data.household_number} 不存在或不在您的管辖范围内。",
-                           field="household")
+            raise NotFound(
+                f"户编号 {data.household_number} 不存在或不在您的管辖范围内。", field="household"
+            )
     pid = protect_id_number(number)
     phone = protect_phone(normalise_phone(data.phone))
     return {
-        "name": name, "sex": number.sex, "birth_date": number.birth_date,
-        "id_number_enc": pid.enc, "id_number_hash": pid.hash, "id_number_mask": pid.mask,
-        "phone_enc": phone.enc, "phone_hash": phone.hash, "phone_mask": phone.mask,
-        "unit": unit, "household": household, "relation": data.relation.strip(),
+        "name": name,
+        "sex": number.sex,
+        "birth_date": number.birth_date,
+        "id_number_enc": pid.enc,
+        "id_number_hash": pid.hash,
+        "id_number_mask": pid.mask,
+        "phone_enc": phone.enc,
+        "phone_hash": phone.hash,
+        "phone_mask": phone.mask,
+        "unit": unit,
+        "household": household,
+        "relation": data.relation.strip(),
     }
 
 
@@ -101,12 +117,14 @@ def create_person(data: PersonInput, *, actor: Any, on: date | None = None) -> P
     values = clean_person(data, actor=actor)
     if Person.objects.filter(id_number_hash=values["id_number_hash"]).exists():
         # Say so without telling an out-of-scope clerk where the person is registered.
-        raise Conflict("该身份证号已登记，不能重复登记。", code="duplicate_person",
-                       field="id_number")
+        raise Conflict(
+            "该身份证号已登记，不能重复登记。", code="duplicate_person", field="id_number"
+        )
     person = Person.objects.create(**values)
     if person.household_id:
-        Residence.objects.create(person=person, household=person.household,
-                                 started_on=on or timezone.localdate())
+        Residence.objects.create(
+            person=person, household=person.household, started_on=on or timezone.localdate()
+        )
     audit.record_created(person, PERSON_AUDIT_FIELDS, actor=actor)
     return person
 
@@ -122,7 +140,11 @@ def update_person(person: Person, *, actor: Any, **changes: Any) -> Person:
     for key, value in changes.items():
         if key == "phone":
             phone = protect_phone(normalise_phone(value))
-            person.phone_enc, person.phone_hash, person.phone_mask = phone.enc, phone.hash, phone.mask
+            person.phone_enc, person.phone_hash, person.phone_mask = (
+                phone.enc,
+                phone.hash,
+                phone.mask,
+            )
         elif key == "name":
             if not str(value).strip():
                 raise Invalid("姓名不能为空。", field="name")
@@ -144,7 +166,11 @@ def update_person(person: Person, *, actor: Any, **changes: Any) -> Person:
 
 @transaction.atomic
 def move_person(
-    person: Person, household: Household, *, actor: Any, on: date | None = None,
+    person: Person,
+    household: Household,
+    *,
+    actor: Any,
+    on: date | None = None,
     relation: str = "",
 ) -> Person:
     """Move a person to another household, closing the current stay (history is kept)."""
@@ -166,9 +192,13 @@ def move_person(
     before = audit.snapshot(person, PERSON_AUDIT_FIELDS)
     person.household, person.unit, person.relation = target, target.unit, relation
     person.save(update_fields=["household", "unit", "relation", "updated_at"])
-    audit.record(Action.UPDATE, person, actor=actor,
-                 changes=audit.diff(before, audit.snapshot(person, PERSON_AUDIT_FIELDS)),
-                 summary=f"{person.name} 迁入 {target.number}")
+    audit.record(
+        Action.UPDATE,
+        person,
+        actor=actor,
+        changes=audit.diff(before, audit.snapshot(person, PERSON_AUDIT_FIELDS)),
+        summary=f"{person.name} 迁入 {target.number}",
+    )
     return person
 
 
@@ -185,8 +215,9 @@ def tag_person(
         raise NotFound("居民不存在或不在您的管辖范围内。")
     if PersonTag.objects.filter(person=person, tag=tag, ended_on__isnull=True).exists():
         raise Conflict("该居民已有此标签。", field="tag")
-    row = PersonTag.objects.create(person=person, tag=tag, grade=grade,
-                                   started_on=on or timezone.localdate())
+    row = PersonTag.objects.create(
+        person=person, tag=tag, grade=grade, started_on=on or timezone.localdate()
+    )
     audit.record(Action.UPDATE, person, actor=actor, changes={"tag": [None, str(row)]})
     return row
 
@@ -232,7 +263,12 @@ def _reveal(person: Person, field: str, *, actor: Any, reason: str) -> str:
 
 @transaction.atomic
 def create_household(
-    *, actor: Any, number: str, unit_code: str, address: str = "", building: Building | None = None,
+    *,
+    actor: Any,
+    number: str,
+    unit_code: str,
+    address: str = "",
+    building: Building | None = None,
     room: str = "",
 ) -> Household:
     _require_writer(actor)
@@ -242,22 +278,26 @@ def create_household(
         raise Invalid("户编号不能为空。", field="number")
     if Household.objects.filter(number=number).exists():
         raise Conflict(f"户编号 {number} 已存在。", field="number")
-    household = Household.objects.create(number=number, unit=unit, address=address,
-                                         building=building, room=room)
+    household = Household.objects.create(
+        number=number, unit=unit, address=address, building=building, room=room
+    )
     audit.record_created(household, ("number", "unit", "address", "room"), actor=actor)
     return household
 
 
 @transaction.atomic
-def create_worker(*, actor: Any, name: str, unit_code: str, phone: str = "", **fields: Any) -> Worker:
+def create_worker(
+    *, actor: Any, name: str, unit_code: str, phone: str = "", **fields: Any
+) -> Worker:
     _require_writer(actor)
     unit = unit_in_scope(unit_code, actor=actor)
     level = int(fields.get("level", 1))
     if not 1 <= level <= 18:
         raise Invalid("等级应为1–18。", field="level")
     p = protect_phone(normalise_phone(phone))
-    worker = Worker.objects.create(name=name.strip(), unit=unit, phone_enc=p.enc,
-                                   phone_mask=p.mask, **fields)
+    worker = Worker.objects.create(
+        name=name.strip(), unit=unit, phone_enc=p.enc, phone_mask=p.mask, **fields
+    )
     audit.record_created(worker, ("name", "unit", "post", "level", "grid_role"), actor=actor)
     return worker
 

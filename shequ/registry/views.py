@@ -39,14 +39,18 @@ def tree(request: HttpRequest, code: str | None = None) -> HttpResponse:
             25,
         )
         households = page.get_page(request.GET.get("page"))
-    return render(request, "registry/tree.html", {
-        "unit": unit,
-        "crumbs": _breadcrumb(request.user, unit) if unit else [],
-        "rows": [(c, counts.get(c.code, {})) for c in children],
-        "total": counts.get(unit.code, {}) if unit else None,
-        "tag_columns": queries.TAG_COLUMNS,
-        "households": households,
-    })
+    return render(
+        request,
+        "registry/tree.html",
+        {
+            "unit": unit,
+            "crumbs": _breadcrumb(request.user, unit) if unit else [],
+            "rows": [(c, counts.get(c.code, {})) for c in children],
+            "total": counts.get(unit.code, {}) if unit else None,
+            "tag_columns": queries.TAG_COLUMNS,
+            "households": households,
+        },
+    )
 
 
 @login_required
@@ -54,12 +58,16 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
     h = get_object_or_404(
         Household.objects.in_scope(request.user).select_related("unit", "building"), pk=pk
     )
-    return render(request, "registry/household.html", {
-        "household": h,
-        "crumbs": _breadcrumb(request.user, h.unit),
-        "members": queries.household_members(h),
-        "history": h.residences.select_related("person").order_by("-started_on")[:50],
-    })
+    return render(
+        request,
+        "registry/household.html",
+        {
+            "household": h,
+            "crumbs": _breadcrumb(request.user, h.unit),
+            "members": queries.household_members(h),
+            "history": h.residences.select_related("person").order_by("-started_on")[:50],
+        },
+    )
 
 
 @login_required
@@ -71,15 +79,19 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _person_page(request: HttpRequest, p: Person, clear: dict | None = None) -> HttpResponse:
-    response = render(request, "registry/person.html", {
-        "person": p,
-        "crumbs": _breadcrumb(request.user, p.unit),
-        "age": p.age_on(timezone.localdate()),
-        "tags": p.tags.order_by("-ended_on", "tag"),
-        "residences": p.residences.select_related("household").order_by("-started_on"),
-        "clear": clear or {},
-        "tag_choices": Tag.choices,
-    })
+    response = render(
+        request,
+        "registry/person.html",
+        {
+            "person": p,
+            "crumbs": _breadcrumb(request.user, p.unit),
+            "age": p.age_on(timezone.localdate()),
+            "tags": p.tags.order_by("-ended_on", "tag"),
+            "residences": p.residences.select_related("household").order_by("-started_on"),
+            "clear": clear or {},
+            "tag_choices": Tag.choices,
+        },
+    )
     if clear:
         response["Cache-Control"] = "no-store"
     return response
@@ -94,10 +106,13 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     field = request.POST.get("field", "id_number")
     try:
         if field == "phone":
-            value = services.reveal_phone(p, actor=request.user, reason=request.POST.get("reason", ""))
+            value = services.reveal_phone(
+                p, actor=request.user, reason=request.POST.get("reason", "")
+            )
         else:
-            value = services.reveal_id_number(p, actor=request.user,
-                                              reason=request.POST.get("reason", ""))
+            value = services.reveal_id_number(
+                p, actor=request.user, reason=request.POST.get("reason", "")
+            )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("registry:person", pk=p.pk)

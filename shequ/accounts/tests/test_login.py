@@ -16,7 +16,9 @@ def _login(client, username, password):
 
 def test_passwords_are_hashed_with_argon2(settings, units):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
-    user = User.objects.create_user("argon", password="s3cret-pass-2026", scope_unit=units["district"])
+    user = User.objects.create_user(
+        "argon", password="s3cret-pass-2026", scope_unit=units["district"]
+    )
     assert user.password.startswith("argon2$argon2id$")
     assert user.check_password("s3cret-pass-2026")
 

@@ -7,11 +7,18 @@ import pytest
 
 from shequ.web.tests.conftest import browser, log_in, page, shoot  # noqa: F401
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
-def test_clerk_reads_the_walking_map_of_her_community(page, live_server, places,  # noqa: F811
-                                                     line_network):
+def test_clerk_reads_the_walking_map_of_her_community(
+    page,  # noqa: F811
+    live_server,
+    places,
+    line_network,
+):
     from shequ.facilities.accessibility import compute_access
 
     compute_access(line_network)

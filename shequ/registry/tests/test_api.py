@@ -33,10 +33,18 @@ def test_person_list_is_scoped_and_masked(login, personas, people):
     assert wang["tags"] == ["living_alone"]
 
 
-@pytest.mark.parametrize("persona,expected", [
-    ("clerk_a", 2), ("clerk_b", 1), ("officer_a", 2), ("admin", 3), ("grid_a", 1),
-    ("handler", 0), ("leader", 3),
-])
+@pytest.mark.parametrize(
+    "persona,expected",
+    [
+        ("clerk_a", 2),
+        ("clerk_b", 1),
+        ("officer_a", 2),
+        ("admin", 3),
+        ("grid_a", 1),
+        ("handler", 0),
+        ("leader", 3),
+    ],
+)
 def test_every_persona_sees_its_subtree(login, personas, people, persona, expected):
     assert login(personas[persona]).get("/api/persons").json()["count"] == expected
 
@@ -60,7 +68,10 @@ def test_units_buildings_workers_outside_scope(login, personas, people, units):
     assert client.get(f"/api/buildings/{b.pk}").status_code == 404
     assert client.get(f"/api/workers/{w.pk}").status_code == 404
     assert {u["code"] for u in client.get("/api/units?page_size=100").json()["items"]} == {
-        "220403001001", "220403001001001", "220403001001002"}
+        "220403001001",
+        "220403001001001",
+        "220403001001002",
+    }
     assert login(personas["clerk_b"]).get(f"/api/workers/{w.pk}").json()["name"] == "孙丽"
 
 
@@ -75,14 +86,19 @@ def test_filters_and_pagination(login, personas, people):
 
 
 def _post(client, payload):
-    return client.post("/api/persons", data=json.dumps(payload) if isinstance(payload, dict)
-                       else payload, content_type="application/json")
+    return client.post(
+        "/api/persons",
+        data=json.dumps(payload) if isinstance(payload, dict) else payload,
+        content_type="application/json",
+    )
 
 
 def test_create_person_encrypts_and_audits(login, personas, units):
     number = id_number(7, __import__("datetime").date(1948, 2, 2), "M")
-    response = _post(login(personas["clerk_a"]), {
-        "name": "周长顺", "id_number": number, "unit_code": "220403001001002"})
+    response = _post(
+        login(personas["clerk_a"]),
+        {"name": "周长顺", "id_number": number, "unit_code": "220403001001002"},
+    )
     assert response.status_code == 201
     assert response.json()["id_number"] != number
     person = Person.objects.get(name="周长顺")
@@ -92,17 +108,26 @@ def test_create_person_encrypts_and_audits(login, personas, units):
     assert number not in json.dumps(entry.changes, ensure_ascii=False)
 
 
-@pytest.mark.parametrize("payload,status,code", [
-    ("{not json", 400, None),
-    ({"name": "周长顺"}, 422, "validation_error"),
-    ({"name": "周长顺", "id_number": "220403194802020010", "unit_code": "220403001001"}, 400,
-     "bad_id_number"),
-    ({"name": "周长顺", "id_number": "VALID", "unit_code": "999999999999"}, 404, "not_found"),
-    ({"name": "周长顺", "id_number": "VALID", "unit_code": "220403002001"}, 404, "not_found"),
-    ({"name": "", "id_number": "VALID", "unit_code": "220403001001"}, 400, "invalid"),
-    ({"name": "周长顺", "id_number": "VALID", "unit_code": "220403001001", "phone": "12345"},
-     400, "bad_phone"),
-])
+@pytest.mark.parametrize(
+    "payload,status,code",
+    [
+        ("{not json", 400, None),
+        ({"name": "周长顺"}, 422, "validation_error"),
+        (
+            {"name": "周长顺", "id_number": "220403194802020010", "unit_code": "220403001001"},
+            400,
+            "bad_id_number",
+        ),
+        ({"name": "周长顺", "id_number": "VALID", "unit_code": "999999999999"}, 404, "not_found"),
+        ({"name": "周长顺", "id_number": "VALID", "unit_code": "220403002001"}, 404, "not_found"),
+        ({"name": "", "id_number": "VALID", "unit_code": "220403001001"}, 400, "invalid"),
+        (
+            {"name": "周长顺", "id_number": "VALID", "unit_code": "220403001001", "phone": "12345"},
+            400,
+            "bad_phone",
+        ),
+    ],
+)
 def test_bad_person_input_changes_nothing(login, personas, units, payload, status, code):
     if isinstance(payload, dict) and payload.get("id_number") == "VALID":
         payload["id_number"] = id_number(8, __import__("datetime").date(1948, 2, 2), "M")
@@ -118,16 +143,20 @@ def test_duplicate_person_is_409(login, personas, people):
     from shequ.registry.pii import cipher
 
     number = cipher().decrypt(people["wang"].id_number_enc)
-    response = _post(login(personas["clerk_a"]),
-                     {"name": "王秀兰", "id_number": number, "unit_code": "220403001001"})
+    response = _post(
+        login(personas["clerk_a"]),
+        {"name": "王秀兰", "id_number": number, "unit_code": "220403001001"},
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "duplicate_person"
     assert Person.objects.count() == 3
 
 
 def test_leader_cannot_write(login, personas, units):
-    response = _post(login(personas["leader"]), {
-        "name": "周长顺", "id_number": id_number(9), "unit_code": "220403001001"})
+    response = _post(
+        login(personas["leader"]),
+        {"name": "周长顺", "id_number": id_number(9), "unit_code": "220403001001"},
+    )
     assert response.status_code == 403
     assert Person.objects.count() == 0
 
@@ -138,10 +167,14 @@ def test_reveal_endpoint_logs_and_respects_role(login, personas, people):
     body = json.dumps({"reason": "核对身份"})
     ok = login(personas["clerk_a"]).post(url, data=body, content_type="application/json")
     assert ok.status_code == 200 and len(ok.json()["id_number"]) == 18
-    assert login(personas["grid_a"]).post(url, data=body,
-                                          content_type="application/json").status_code == 403
-    assert login(personas["clerk_b"]).post(url, data=body,
-                                           content_type="application/json").status_code == 404
+    assert (
+        login(personas["grid_a"]).post(url, data=body, content_type="application/json").status_code
+        == 403
+    )
+    assert (
+        login(personas["clerk_b"]).post(url, data=body, content_type="application/json").status_code
+        == 404
+    )
     assert ClearRead.objects.count() == 1
 
 

@@ -11,8 +11,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_anonymous_is_sent_to_login(client, people):
-    for url in (reverse("registry:tree"), reverse("registry:search"),
-                reverse("registry:person", args=[people["wang"].pk])):
+    for url in (
+        reverse("registry:tree"),
+        reverse("registry:search"),
+        reverse("registry:person", args=[people["wang"].pk]),
+    ):
         response = client.get(url)
         assert response.status_code == 302
         assert reverse("login") in response["Location"]
@@ -62,8 +65,9 @@ def test_tree_counts_follow_the_subtree(login, personas, people):
     assert rows["220403001002"].get("persons", 0) == 0
 
 
-def test_tree_page_costs_a_fixed_number_of_queries(login, personas, people,
-                                                   django_assert_max_num_queries):
+def test_tree_page_costs_a_fixed_number_of_queries(
+    login, personas, people, django_assert_max_num_queries
+):
     client = login(personas["admin"])
     with django_assert_max_num_queries(30):
         assert client.get(reverse("registry:unit", args=["220403"])).status_code == 200
@@ -73,8 +77,16 @@ def test_search_by_name_phone_and_id_stays_in_scope(login, personas, people):
     from shequ.conftest import id_number
 
     clerk_a = login(personas["clerk_a"])
-    found = lambda q: [p.name for p in clerk_a.get(reverse("registry:search"),  # noqa: E731
-                                                    {"q": q}).context["results"]]
+
+    def found(q):
+        return [
+            p.name
+            for p in clerk_a.get(
+                reverse("registry:search"),
+                {"q": q},
+            ).context["results"]
+        ]
+
     assert found("王秀") == ["王秀兰"]
     assert found("13804371234") == ["王秀兰"]
     assert found(id_number(1, __import__("datetime").date(1938, 5, 1), "F")) == ["王秀兰"]
@@ -87,8 +99,11 @@ def test_pages_show_masked_numbers_only(login, personas, people):
     from shequ.registry.pii import cipher
 
     clear = cipher().decrypt(people["wang"].id_number_enc)
-    body = login(personas["clerk_a"]).get(
-        reverse("registry:person", args=[people["wang"].pk])).content.decode()
+    body = (
+        login(personas["clerk_a"])
+        .get(reverse("registry:person", args=[people["wang"].pk]))
+        .content.decode()
+    )
     assert clear not in body
     assert people["wang"].id_number_mask in body
     assert "13804371234" not in body and "138****1234" in body
@@ -99,12 +114,17 @@ def test_reveal_shows_clear_number_once_and_logs_it(login, personas, people):
 
     wang = people["wang"]
     response = login(personas["clerk_a"]).post(
-        reverse("registry:reveal", args=[wang.pk]), {"reason": "核对高龄津贴", "field": "id_number"})
+        reverse("registry:reveal", args=[wang.pk]), {"reason": "核对高龄津贴", "field": "id_number"}
+    )
     assert cipher().decrypt(wang.id_number_enc) in response.content.decode()
     assert response["Cache-Control"] == "no-store"
     read = ClearRead.objects.get()
     assert (read.actor, read.object_id, read.field, read.reason) == (
-        personas["clerk_a"], str(wang.pk), "id_number", "核对高龄津贴")
+        personas["clerk_a"],
+        str(wang.pk),
+        "id_number",
+        "核对高龄津贴",
+    )
 
 
 def test_reveal_refused_without_reason_or_role_or_scope(login, personas, people):

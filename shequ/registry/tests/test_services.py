@@ -30,8 +30,9 @@ def test_moving_house_closes_the_old_stay_and_keeps_history(personas, people):
 
 def test_database_forbids_two_current_households(people):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Residence.objects.create(person=people["wang"], household=people["h_a2"],
-                                 started_on=date(2026, 1, 1))
+        Residence.objects.create(
+            person=people["wang"], household=people["h_a2"], started_on=date(2026, 1, 1)
+        )
 
 
 def test_move_to_a_household_outside_scope_is_refused(personas, people):
@@ -50,9 +51,14 @@ def test_tags_end_with_a_date_and_history_stays(personas, people):
     assert PersonTag.objects.filter(person=wang, tag=Tag.LIVING_ALONE).count() == 2
 
 
-@pytest.mark.parametrize("tag,grade,error", [
-    ("no_such_tag", None, Invalid), (Tag.DISABLED, 7, Invalid), (Tag.LIVING_ALONE, None, Conflict),
-])
+@pytest.mark.parametrize(
+    "tag,grade,error",
+    [
+        ("no_such_tag", None, Invalid),
+        (Tag.DISABLED, 7, Invalid),
+        (Tag.LIVING_ALONE, None, Conflict),
+    ],
+)
 def test_bad_tags_are_refused(personas, people, tag, grade, error):
     before = PersonTag.objects.count()
     with pytest.raises(error):
@@ -84,8 +90,13 @@ def test_grid_worker_and_leader_cannot_write(personas, people):
 def test_birth_date_and_sex_are_cross_checked(personas, units):
     from shequ.conftest import id_number
 
-    data = services.PersonInput(name="错配", id_number=id_number(5, date(1950, 3, 7), "F"),
-                                unit_code="220403001001", sex="M", birth_date=date(1951, 1, 1))
+    data = services.PersonInput(
+        name="错配",
+        id_number=id_number(5, date(1950, 3, 7), "F"),
+        unit_code="220403001001",
+        sex="M",
+        birth_date=date(1951, 1, 1),
+    )
     with pytest.raises(Invalid) as err:
         services.create_person(data, actor=personas["clerk_a"])
     assert err.value.code == "id_mismatch"

@@ -1,0 +1,176 @@
+"""Telling people what happened to a ticket, after the transaction commits.
+
+Senders are pluggable (SMS gateway, WeChat template messages…): a sender is any class with
+``send(message)``, listed by dotted path in ``settings.TICKET_NOTIFY_SENDERS``. The
+defaults log every message and write it to the database outbox (:class:`Notification`),
+from which a gateway process delivers and marks ``sent_at``. A failing sender is logged and
+never undoes the ticket change: the change committed before anybody was told.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+from typing import Protocol
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from shequ.tickets import clock
+from shequ.tickets.models import Action, Audience, Notification, Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SENDERS = (
+    "shequ.tickets.notify.LoggingSender",
+    "shequ.tickets.notify.OutboxSender",
+)
+
+
+@dataclass(frozen=True)
+class Message:
+    ticket_id: int | None
+    audience: str
+    recipient: str  # shown to people: a unit's name or a masked phone number
+    text: str
+    phone_enc: str = ""  # for a gateway: the resident's encrypted number
+
+
+class Sender(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+class LoggingSender:
+    def send(self, message: Message) -> None:
+        log.info("notify %s %s: %s", message.audience, message.recipient, message.text)
+
+
+class OutboxSender:
+    def send(self, message: Message) -> None:
+        Notification.objects.create(
+            ticket_id=message.ticket_id,
+            audience=message.audience,
+            recipient=message.recipient[:100],
+            phone_enc=message.phone_enc,
+            text=message.text,
+            created_at=clock.now(),
+        )
+
+
+@cache
+def _senders(paths: tuple[str, ...]) -> list[Sender]:
+    return [import_string(path)() for path in paths]
+
+
+def senders() -> list[Sender]:
+    return _senders(tuple(getattr(settings, "TICKET_NOTIFY_SENDERS", DEFAULT_SENDERS)))
+
+
+def deliver(messages: list[Message]) -> None:
+    for message in messages:
+        for sender in senders():
+            try:
+                sender.send(message)
+            except Exception:
+                log.exception(
+                    "sender %s failed for ticket %s", type(sender).__name__, message.ticket_id
+                )
+
+
+def _local(dt) -> str:
+    return timezone.localtime(dt).strftime("%m月%d日%H:%M") if dt else "—"
+
+
+def _residents(ticket: Ticket, text: str) -> list[Message]:
+    """The resident and everybody whose report was merged into this ticket."""
+    out = []
+    for t in [ticket, *ticket.merged.all()]:
+        if t.contact_phone_enc:
+            out.append(
+                Message(
+                    t.pk,
+                    Audience.RESIDENT,
+                    t.contact_phone_mask,
+                    text.replace("{number}", t.number),
+                    t.contact_phone_enc,
+                )
+            )
+    return out
+
+
+def messages_for(ticket: Ticket, event: TicketEvent) -> list[Message]:
+    """Who hears of ``event`` and what they read."""
+    unit = ticket.assigned_unit.name if ticket.assigned_unit_id else ""
+    brief = ticket.text[:30]
+    if event.action == Action.DISPATCH:
+        return [
+            Message(
+                ticket.pk,
+                Audience.UNIT,
+                unit,
+                f"【接诉即办】新派诉求{ticket.number}：{brief}。请于"
+                f"{_local(ticket.accept_due)}前签收，{_local(ticket.answer_due)}前办结。",
+            )
+        ]
+    if event.action == Action.REOPEN:
+        return [
+            Message(
+                ticket.pk,
+                Audience.UNIT,
+                unit,
+                f"【接诉即办】诉求{ticket.number}居民不满意，已重办，请于"
+                f"{_local(ticket.answer_due)}前重新办结。",
+            )
+        ]
+    if event.action == Action.RETURN:
+        return [
+            Message(
+                ticket.pk,
+                Audience.DISPATCHER,
+                ticket.admin_unit.name,
+                f"【接诉即办】诉求{ticket.number}被退回：{event.note[:60]}。请重新派单。",
+            )
+        ]
+    if event.action == Action.ESCALATE:
+        text = f"【接诉即办】诉求{ticket.number}已督办：{event.note[:60]}。"
+        found = [Message(ticket.pk, Audience.SUPERVISOR, ticket.admin_unit.name, text)]
+        if unit:
+            found.append(Message(ticket.pk, Audience.UNIT, unit, text))
+        return found
+    if event.action == Action.RESOLVE:
+        answer = ticket.answers.order_by("-at", "-id").first()
+        reply = answer.text[:60] if answer else ""
+        return _residents(
+            ticket,
+            f"【接诉即办】您反映的诉求{{number}}已答复：{reply}。"
+            f"请通过受理时的跟踪链接查看并评价。",
+        )
+    return []
+
+
+def ticket_changed(ticket: Ticket, event: TicketEvent) -> None:
+    """Called after commit by :func:`shequ.tickets.workflow.transition` with the committed
+    ticket and its new event."""
+    try:
+        deliver(messages_for(ticket, event))
+    except Exception:  # telling people must never break the request that changed the ticket
+        log.exception("notifications for ticket %s failed", ticket.pk)
+
+
+def receipt(ticket: Ticket, follow_url: str) -> None:
+    """The resident's receipt with the tracking number and the follow-up link (after commit)."""
+    if not ticket.contact_phone_enc:
+        return
+    deliver(
+        [
+            Message(
+                ticket.pk,
+                Audience.RESIDENT,
+                ticket.contact_phone_mask,
+                f"【接诉即办】您的诉求已受理，编号{ticket.number}。查看进度和评价：{follow_url}",
+                ticket.contact_phone_enc,
+            )
+        ]
+    )

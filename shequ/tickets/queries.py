@@ -1,0 +1,119 @@
+"""Reads for the pages and the API: the lists people work from, always inside their scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+
+from shequ.accounts.models import Role
+from shequ.core.workdays import SHANGHAI
+from shequ.tickets import clock
+from shequ.tickets.models import (
+    OPEN_STATES,
+    ResponsibleUnit,
+    Status,
+    Ticket,
+    TicketQuerySet,
+    overdue_q,
+    prefix_q,
+)
+
+# What each working list shows.
+QUEUE_STATES = (Status.SUBMITTED, Status.RETURNED, Status.ESCALATED)
+INBOX_STATES = (Status.DISPATCHED, Status.ACCEPTED, Status.REOPENED, Status.ESCALATED)
+
+
+@dataclass
+class TicketFilter:
+    """Filters shared by the pages and the API; empty values do not filter."""
+
+    status: str | None = None
+    category: str | None = None  # catalogue code
+    unit: int | None = None  # assigned responsible unit id
+    area: str | None = None  # admin-unit code: the subtree the request is located in
+    created_from: date | None = None
+    created_to: date | None = None  # inclusive, a Beijing calendar day
+    overdue: bool | None = None
+    number: str | None = None
+
+    def apply(self, qs: TicketQuerySet) -> TicketQuerySet:
+        if self.status:
+            qs = qs.filter(status=self.status)
+        if self.category:
+            qs = qs.filter(category__code=self.category)
+        if self.unit:
+            qs = qs.filter(assigned_unit_id=self.unit)
+        if self.area and self.area.isdigit():
+            qs = qs.filter(prefix_q("unit_code", self.area))
+        if self.created_from:
+            qs = qs.filter(created_at__gte=_start_of(self.created_from))
+        if self.created_to:
+            qs = qs.filter(created_at__lt=_start_of(self.created_to + timedelta(days=1)))
+        if self.overdue is True:
+            # Few tickets are overdue (the job escalates them): find them through the
+            # (status, due) indexes first, rather than letting the planner walk the list's
+            # date order looking for them.
+            qs = qs.filter(pk__in=Ticket.objects.overdue().values("pk"))
+        elif self.overdue is False:
+            qs = qs.exclude(overdue_q(clock.now()))
+        if self.number:
+            qs = qs.filter(number=self.number.strip().upper())
+        return qs
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
+def units_of(user: Any) -> list[ResponsibleUnit]:
+    """The responsible units ``user`` works for: her department, or her own street/community."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if user.role == Role.DEPARTMENT_HANDLER and user.department_id:
+        return list(ResponsibleUnit.objects.filter(department_id=user.department_id))
+    if user.role in (Role.STREET_OFFICER, Role.CLERK) and user.scope_unit_id:
+        return list(ResponsibleUnit.objects.filter(admin_unit_id=user.scope_unit_id))
+    return []
+
+
+def visible(user: Any) -> TicketQuerySet:
+    return Ticket.objects.in_scope(user).for_list()
+
+
+def dispatch_queue(user: Any) -> TicketQuerySet:
+    """派单队列: waiting for a dispatcher (new, returned) or a supervisor (督办)."""
+    return visible(user).filter(status__in=QUEUE_STATES)
+
+
+def inbox(user: Any) -> TicketQuerySet:
+    """The handler's inbox: what is assigned to her unit and not yet answered."""
+    units = units_of(user)
+    if not units:
+        return Ticket.objects.none()
+    return visible(user).filter(assigned_unit__in=units, status__in=INBOX_STATES)
+
+
+def overdue_list(user: Any) -> TicketQuerySet:
+    """The supervisor's list: overdue now, and what is already under 督办."""
+    overdue = Ticket.objects.overdue(clock.now()).values("pk")
+    return visible(user).filter(Q(pk__in=overdue) | Q(status=Status.ESCALATED))
+
+
+def summary(user: Any) -> dict[str, int]:
+    """Counts for the index page, in two queries."""
+    qs = Ticket.objects.in_scope(user)
+    by_status = dict(
+        qs.filter(status__in=OPEN_STATES)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {
+        "queue": sum(by_status.get(s, 0) for s in QUEUE_STATES),
+        "open": sum(by_status.values()),
+        "overdue": qs.overdue().count(),
+        "escalated": by_status.get(Status.ESCALATED, 0),
+    }
