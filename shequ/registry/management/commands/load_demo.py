@@ -63,6 +63,7 @@ class Command(BaseCommand):
         except (demo.DemoError, DivisionError) as exc:
             raise CommandError(str(exc)) from None
         if not options["registry_only"]:
+            self.scale = scale
             self._capabilities(seed, as_of)
         self._summary(plan, result, time.monotonic() - started)
 
@@ -70,10 +71,26 @@ class Command(BaseCommand):
         """The other capabilities' demo data, each built on the registry just written."""
         from shequ.facilities.demo import build_demo
 
+        from shequ.care.demo import generate_demo_care
+        from shequ.tickets.demo import generate_demo_tickets
+
         step = time.monotonic()
         built = build_demo(seed)
         self.stdout.write(
             f"  设施 {built['facilities']} 处，步行可达性已计算（{time.monotonic() - step:.1f} 秒）"
+        )
+        step = time.monotonic()
+        # A year of requests and visits up to today, so the pages show the current month.
+        tickets = generate_demo_tickets(seed, min(self.scale, 1.0))
+        self.stdout.write(
+            f"  诉求 {tickets.tickets} 件，热点 {len(tickets.hotspots)} 处"
+            f"（{time.monotonic() - step:.1f} 秒）"
+        )
+        step = time.monotonic()
+        care = generate_demo_care(seed, today=timezone.localdate())
+        self.stdout.write(
+            f"  巡访对象 {care.get('targets')}，探访 {care.get('visits')}，"
+            f"服务工单 {care.get('orders')}（{time.monotonic() - step:.1f} 秒）"
         )
 
     def _summary(self, plan: demo.DemoPlan, result: demo.WriteResult, elapsed: float) -> None:
