@@ -69,9 +69,8 @@ class Command(BaseCommand):
 
     def _capabilities(self, seed: int, as_of: date) -> None:
         """The other capabilities' demo data, each built on the registry just written."""
-        from shequ.facilities.demo import build_demo
-
         from shequ.care.demo import generate_demo_care
+        from shequ.facilities.demo import build_demo
         from shequ.tickets.demo import generate_demo_tickets
 
         step = time.monotonic()
