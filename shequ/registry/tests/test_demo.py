@@ -50,7 +50,9 @@ def demo_output(django_db_setup, django_db_blocker):
         transaction.atomic(),
     ):
         out = StringIO()
-        call_command("load_demo", "--scale", str(SCALE), "--seed", str(SEED), stdout=out)
+        call_command(
+            "load_demo", "--scale", str(SCALE), "--seed", str(SEED), "--registry-only", stdout=out
+        )
         yield out.getvalue()
         transaction.set_rollback(True)
 
@@ -259,7 +261,7 @@ def test_rerun_does_not_duplicate(loaded):
         User.objects.count(),
     )
     out = StringIO()
-    call_command("load_demo", "--scale", str(SCALE), stdout=out)
+    call_command("load_demo", "--scale", str(SCALE), "--registry-only", stdout=out)
     assert "已有演示数据" in out.getvalue()
     assert before == (
         Person.objects.count(),
@@ -295,7 +297,9 @@ def test_reset_rebuilds_on_the_same_units(loaded):
         # a boundary imported from survey data survives the demo
         AdminUnit.objects.filter(pk=taian.pk).update(boundary=surveyed, geometry_generated=False)
         out = StringIO()
-        call_command("load_demo", "--scale", "0.02", "--seed", "2", "--reset", stdout=out)
+        call_command(
+            "load_demo", "--scale", "0.02", "--seed", "2", "--reset", "--registry-only", stdout=out
+        )
         assert "已清除演示数据" in out.getvalue()
         assert AdminUnit.objects.get(code=TAIAN).pk == taian.pk  # real units are kept
         assert User.objects.filter(username="wangge").count() == 1
