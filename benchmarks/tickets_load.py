@@ -152,7 +152,7 @@ def seed(n_tickets: int, out: Path) -> None:
 
     from shequ.accounts.models import Role, User
     from shequ.registry.models import AdminUnit, Level
-    from shequ.tickets.models import Category, ResponsibleUnit, Ticket
+    from shequ.tickets.models import Category, ResponsibleUnit, Ticket, next_due
     from shequ.tickets.routing import unit_for_admin
 
     call_command(
@@ -202,6 +202,8 @@ def seed(n_tickets: int, out: Path) -> None:
         age = span if status in ("closed", "resolved", "escalated") else 8 * 86400
         created = now - timedelta(seconds=rng.random() * age)
         late = i % 50 == 0
+        accept_due = created + timedelta(hours=2) if late else now + timedelta(hours=2)
+        answer_due = created + timedelta(days=7 if late else 9)
         values = dict(defaults)
         values.update(
             number=f"B{i:013d}",
@@ -217,8 +219,9 @@ def seed(n_tickets: int, out: Path) -> None:
             assigned_code="" if status == "submitted" else ru.code,
             created_at=adapt(created),
             updated_at=adapt(created),
-            accept_due=adapt(created + timedelta(hours=2) if late else now + timedelta(hours=2)),
-            answer_due=adapt(created + timedelta(days=7 if late else 9)),
+            accept_due=adapt(accept_due),
+            answer_due=adapt(answer_due),
+            due_at=adapt(next_due(status, accept_due, answer_due)),
             idempotency_key=None,
             text_hash=f"{i:032d}",
             follow_token_hash="",

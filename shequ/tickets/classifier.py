@@ -93,7 +93,6 @@ _CONFIG: dict[str, Any] = {
     "weights": (1.0, 0.7, 0.5),
     "nb_alpha": 1.0,
     "svm_c": 1.0,
-    "svm_tol": 1e-4,
 }
 
 _WS = re.compile(r"\s+")
@@ -252,11 +251,6 @@ def _docs(texts: Sequence[str], config: Mapping[str, Any]) -> _Docs:
     return norm, words, heads
 
 
-def _take(docs: _Docs, rows: np.ndarray) -> _Docs:
-    norm, words, heads = docs
-    return [norm[i] for i in rows], [words[i] for i in rows], [heads[i] for i in rows]
-
-
 class _Features:
     """Turns texts into three count blocks (characters, words, head) and those into weighted
     TF-IDF rows. Character vocabularies are sorted n-gram codes, the word one a dict."""
@@ -272,20 +266,42 @@ class _Features:
         return sum(len(v) for v in self.vocabularies)
 
     @classmethod
-    def fit(cls, docs: _Docs, config: Mapping[str, Any]) -> tuple[_Features, list[sp.csr_matrix]]:
-        """Learn the vocabularies from ``docs``; return them and the docs' counts."""
+    def count_all(
+        cls, docs: _Docs, config: Mapping[str, Any]
+    ) -> tuple[list[Any], list[sp.csr_matrix]]:
+        """Every term of ``docs`` (no ``min_df``) and the docs' counts over them.
+
+        Counting once and then keeping the columns frequent enough in some rows gives exactly
+        the vocabulary and counts a fit on those rows alone would give: cross-validation
+        folds get their own vocabularies at the cost of a column mask.
+        """
         norm, words, heads = docs
-        min_df = 2 if len(norm) >= 100 else 1  # on tiny sets every n-gram counts
-        char_vocabulary, char = _fit_char_counts(norm, config["char_ngrams"], min_df)
-        head_vocabulary, head = _fit_char_counts(heads, config["head_ngrams"], min_df)
-        vectorizer = CountVectorizer(analyzer=_as_is, lowercase=False, min_df=min_df)
+        char_vocabulary, char = _fit_char_counts(norm, config["char_ngrams"], 1)
+        head_vocabulary, head = _fit_char_counts(heads, config["head_ngrams"], 1)
+        vectorizer = CountVectorizer(analyzer=_as_is, lowercase=False)
         try:
             word = vectorizer.fit_transform(words).tocsr()
-            word_vocabulary = dict(vectorizer.vocabulary_)
-        except ValueError:  # no word at all, or none frequent enough
-            word, word_vocabulary = sp.csr_matrix((len(norm), 0)), {}
-        features = cls(config, [char_vocabulary, word_vocabulary, head_vocabulary])
-        return features, [char, word, head]
+            word_terms = vectorizer.get_feature_names_out()  # in column order
+        except ValueError:  # not a single word
+            word, word_terms = sp.csr_matrix((len(norm), 0)), np.array([], dtype=object)
+        return [char_vocabulary, word_terms, head_vocabulary], [char, word, head]
+
+    @staticmethod
+    def frequent(blocks: Sequence[sp.csr_matrix], rows: np.ndarray) -> list[np.ndarray]:
+        """Per block, the columns frequent enough in ``rows`` to be in their vocabulary."""
+        min_df = 2 if len(rows) >= 100 else 1  # on tiny sets every n-gram counts
+        return [np.bincount(b[rows].indices, minlength=b.shape[1]) >= min_df for b in blocks]
+
+    @classmethod
+    def fit(
+        cls, terms: Sequence[Any], blocks: Sequence[sp.csr_matrix], config: Mapping[str, Any]
+    ) -> tuple[_Features, list[sp.csr_matrix]]:
+        """The features of a model trained on all rows of ``blocks`` (from :meth:`count_all`),
+        and the rows' counts over its vocabularies."""
+        keep = cls.frequent(blocks, np.arange(blocks[0].shape[0]))
+        char_terms, word_terms, head_terms = (t[k] for t, k in zip(terms, keep, strict=True))
+        vocabularies = [char_terms, {w: i for i, w in enumerate(word_terms)}, head_terms]
+        return cls(config, vocabularies), [b[:, k] for b, k in zip(blocks, keep, strict=True)]
 
     def count(self, docs: _Docs) -> list[sp.csr_matrix]:
         """Counts of ``docs`` over the learnt vocabularies (unknown terms are dropped)."""
@@ -316,8 +332,8 @@ class _Features:
         parts = []
         for counts, block_idf, weight in zip(blocks, idf, self.config["weights"], strict=True):
             x = counts.astype(np.float64)
-            x.data = 1.0 + np.log(x.data)
-            x = normalize(x @ sp.diags(block_idf), copy=False)
+            x.data = (1.0 + np.log(x.data)) * block_idf[x.indices]
+            x = normalize(x, copy=False)
             parts.append(x * weight)
         return sp.hstack(parts, format="csr")
 
@@ -326,6 +342,13 @@ class _Features:
 
 
 # ---------------------------------------------------------------------------- model
+
+
+def _scale_columns(x: sp.csr_matrix, factors: np.ndarray) -> sp.csr_matrix:
+    # Several times faster than x @ diags(factors), which goes through a sparse product.
+    scaled = x.copy()
+    scaled.data *= factors[scaled.indices]
+    return scaled
 
 
 def _fit_nbsvm(
@@ -347,10 +370,10 @@ def _fit_nbsvm(
         p = alpha + per_label[label]
         q = alpha + (total - per_label[label])
         ratio = np.log(p / p.sum()) - np.log(q / q.sum())
-        svm = LinearSVC(C=config["svm_c"], tol=config["svm_tol"], random_state=0)
+        svm = LinearSVC(C=config["svm_c"], random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            svm.fit(x @ sp.diags(ratio), positive)
+            svm.fit(_scale_columns(x, ratio), positive)
         return ratio * svm.coef_[0], float(svm.intercept_[0])
 
     if n_jobs <= 1:
@@ -497,7 +520,8 @@ class TicketClassifier:
             raise DataError(f"only one label ({names[0]}); at least two are needed")
 
         docs = _docs(texts, _CONFIG)  # segmentation once: the slowest step
-        scores = cls._cross_val_scores(docs, y, len(names), folds, seed, n_jobs)
+        terms, all_counts = _Features.count_all(docs, _CONFIG)
+        scores = cls._cross_val_scores(all_counts, y, len(names), folds, seed, n_jobs)
         predicted = scores.argmax(axis=1)
         correct = predicted == y
         cal_features = _calibration_features(scores)
@@ -516,7 +540,7 @@ class TicketClassifier:
             "cv_auto_precision": float(correct[auto].mean()) if auto.any() else math.nan,
         }
 
-        features, blocks = _Features.fit(docs, _CONFIG)
+        features, blocks = _Features.fit(terms, all_counts, _CONFIG)
         features.idf = [_Features.idf_of(b) for b in blocks]
         weights, bias = _fit_nbsvm(
             features.design(blocks, features.idf), y, len(names), _CONFIG, n_jobs
@@ -536,7 +560,12 @@ class TicketClassifier:
 
     @staticmethod
     def _cross_val_scores(
-        docs: _Docs, y: np.ndarray, n_labels: int, folds: int, seed: int, n_jobs: int
+        counts: list[sp.csr_matrix],
+        y: np.ndarray,
+        n_labels: int,
+        folds: int,
+        seed: int,
+        n_jobs: int,
     ) -> np.ndarray:
         """Out-of-fold label scores. Each fold repeats the whole fit (vocabulary, idf, NB
         ratios, SVMs) on its training rows only, exactly as for the final model."""
@@ -550,12 +579,14 @@ class TicketClassifier:
                 splits = list(splitter.split(np.zeros(len(y)), y))
             except ValueError as exc:  # e.g. every label has a single row
                 raise DataError(f"too few rows per label to cross-validate: {exc}") from exc
+        design = _Features(_CONFIG, []).design
         for fit_rows, test_rows in splits:
-            features, blocks = _Features.fit(_take(docs, fit_rows), _CONFIG)
-            idf = [_Features.idf_of(b) for b in blocks]
-            w, b = _fit_nbsvm(features.design(blocks, idf), y[fit_rows], n_labels, _CONFIG, n_jobs)
-            x_test = features.design(features.count(_take(docs, test_rows)), idf)
-            scores[test_rows] = x_test @ w.T + b
+            keep = _Features.frequent(counts, fit_rows)
+            fit_blocks = [c[fit_rows][:, k] for c, k in zip(counts, keep, strict=True)]
+            idf = [_Features.idf_of(b) for b in fit_blocks]
+            w, b = _fit_nbsvm(design(fit_blocks, idf), y[fit_rows], n_labels, _CONFIG, n_jobs)
+            test_blocks = [c[test_rows][:, k] for c, k in zip(counts, keep, strict=True)]
+            scores[test_rows] = design(test_blocks, idf) @ w.T + b
         return scores
 
     # ------------------------------------------------------------ prediction

@@ -37,6 +37,7 @@ from shequ.tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    next_due,
 )
 
 # Requests per community (or grid-less community) per month at scale 1.
@@ -296,6 +297,9 @@ def generate_demo_tickets(
     with transaction.atomic():
         for batch in range(0, len(lives), 1000):
             chunk = lives[batch : batch + 1000]
+            for life in chunk:
+                f = life.fields
+                f["due_at"] = next_due(f["status"], f["accept_due"], f["answer_due"])
             tickets = Ticket.objects.bulk_create([Ticket(**life.fields) for life in chunk])
             events, assignments, answers, ratings = [], [], [], []
             for ticket, life in zip(tickets, chunk, strict=True):

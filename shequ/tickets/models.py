@@ -266,22 +266,30 @@ AWAITING_ACCEPT = (Status.SUBMITTED, Status.DISPATCHED, Status.RETURNED, Status.
 OPEN_STATES = (*AWAITING_ACCEPT, Status.ACCEPTED, Status.ESCALATED)
 
 
+def next_due(
+    status: str, accept_due: datetime | None, answer_due: datetime | None
+) -> datetime | None:
+    """The deadline somebody owes now: ``accept_due`` while the ticket waits (for a
+    dispatcher or a unit), ``answer_due`` once accepted, None when it is with a supervisor
+    (escalated) or the resident (resolved, closed). Stored as ``Ticket.due_at``."""
+    if status in AWAITING_ACCEPT:
+        return accept_due
+    if status == Status.ACCEPTED:
+        return answer_due
+    return None
+
+
 def overdue_at(
     status: str, accept_due: datetime | None, answer_due: datetime | None, at: datetime
 ) -> bool:
     """The rule of :func:`overdue_q` for one ticket's values (see Ticket.is_overdue)."""
-    if status in AWAITING_ACCEPT:
-        return accept_due is not None and accept_due < at
-    if status == Status.ACCEPTED:
-        return answer_due is not None and answer_due < at
-    return False
+    due = next_due(status, accept_due, answer_due)
+    return due is not None and due < at
 
 
 def overdue_q(at: datetime) -> Q:
-    """Waiting past ``accept_due``, or accepted past ``answer_due`` (see Ticket.is_overdue)."""
-    return Q(status__in=AWAITING_ACCEPT, accept_due__lt=at) | Q(
-        status=Status.ACCEPTED, answer_due__lt=at
-    )
+    """Past the deadline somebody owes now (``due_at``; see Ticket.is_overdue)."""
+    return Q(due_at__lt=at)
 
 
 class TicketQuerySet(ScopedQuerySet):
@@ -454,8 +462,13 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
-    accept_due = models.DateTimeField(_("签收时限"), null=True, blank=True, db_index=True)
-    answer_due = models.DateTimeField(_("办结时限"), null=True, blank=True, db_index=True)
+    accept_due = models.DateTimeField(_("签收时限"), null=True, blank=True)
+    answer_due = models.DateTimeField(_("办结时限"), null=True, blank=True)
+    # The one of the two somebody owes now (see next_due), kept by every transition: "what is
+    # overdue" is one range on one index, whose statistics only hold open tickets.
+    due_at = models.DateTimeField(
+        _("当前时限"), null=True, blank=True, db_index=True, editable=False
+    )
 
     # Idempotent intake: a client key (any time), or the same device/phone + text in minutes.
     idempotency_key = models.CharField(
@@ -485,8 +498,6 @@ class Ticket(models.Model):
         verbose_name_plural = _("诉求")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "accept_due"], name="ticket_status_accept_due"),
-            models.Index(fields=["status", "answer_due"], name="ticket_status_answer_due"),
             models.Index(fields=["status", "created_at"], name="ticket_status_created"),
             models.Index(fields=["assigned_unit", "status"], name="ticket_assigned_status"),
             models.Index(fields=["contact_phone_hash", "created_at"], name="ticket_phone_recent"),

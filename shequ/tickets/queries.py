@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Q
 
 from shequ.accounts.models import Role
@@ -60,14 +59,7 @@ class TicketFilter:
         if self.created_to:
             qs = qs.filter(created_at__lt=_start_of(self.created_to + timedelta(days=1)))
         if self.overdue is True:
-            if connection.vendor == "sqlite":
-                # Few tickets are overdue (the job escalates them); left alone, SQLite walks
-                # the list's date order looking for them (seconds on a million tickets).
-                # Finding them through the (status, due) indexes first takes milliseconds.
-                # PostgreSQL plans the plain condition well and the subquery badly.
-                qs = qs.filter(pk__in=Ticket.objects.overdue().values("pk"))
-            else:
-                qs = qs.overdue()
+            qs = qs.overdue()
         elif self.overdue is False:
             qs = qs.exclude(overdue_q(clock.now()))
         if self.number:
@@ -109,8 +101,7 @@ def inbox(user: Any) -> TicketQuerySet:
 
 def overdue_list(user: Any) -> TicketQuerySet:
     """The supervisor's list: overdue now, and what is already under 督办."""
-    overdue = Ticket.objects.overdue(clock.now()).values("pk")
-    return visible(user).filter(Q(pk__in=overdue) | Q(status=Status.ESCALATED))
+    return visible(user).filter(overdue_q(clock.now()) | Q(status=Status.ESCALATED))
 
 
 def summary(user: Any) -> dict[str, int]:

@@ -159,6 +159,7 @@ def intake(data: IntakeInput, *, actor: Any) -> IntakeResult:
             # The dispatcher's window: somebody must route it within the acceptance hours.
             accept_due=min(deadlines.accept_due(now, dclass), answer),
             answer_due=answer,
+            due_at=min(deadlines.accept_due(now, dclass), answer),
             idempotency_key=data.idempotency_key.strip()[:80] or None,
             device_token=data.device_token.strip()[:80],
             text_hash=text_hash,
@@ -653,7 +654,7 @@ def escalate_overdue(*, limit: int = 1000, candidates: Iterable[int] | None = No
     """
     if candidates is None:
         candidates = list(
-            Ticket.objects.overdue().order_by("accept_due").values_list("pk", flat=True)[:limit]
+            Ticket.objects.overdue().order_by("due_at").values_list("pk", flat=True)[:limit]
         )
     done = 0
     for pk in candidates:

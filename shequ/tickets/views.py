@@ -201,7 +201,7 @@ def ticket_list(request: HttpRequest, kind: str) -> HttpResponse:
     title, source, help_text = LISTS[kind]
     form = FilterForm(request.GET or None)
     qs = form.to_filter().apply(source(request.user))
-    order = "accept_due" if kind in ("queue", "overdue") else "-created_at"
+    order = {"queue": "accept_due", "overdue": "due_at"}.get(kind, "-created_at")
     page = Paginator(qs.order_by(order, "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

@@ -28,6 +28,7 @@ from shequ.tickets.models import (
     Status,
     Ticket,
     TicketEvent,
+    next_due,
 )
 
 # ------------------------------------------------------------------- parties
@@ -211,6 +212,11 @@ def transition(
         changes = _effects(current, to, now=now, unit=unit, actor=actor, merged_into=merged_into)
         changes["status"] = to
         changes["updated_at"] = now
+        changes["due_at"] = next_due(
+            to,
+            changes.get("accept_due", current.accept_due),
+            changes.get("answer_due", current.answer_due),
+        )
         # The claim: only the first of two concurrent writers finds the old status.
         updated = Ticket.objects.filter(pk=current.pk, status=source).update(**changes)
         if updated != 1:

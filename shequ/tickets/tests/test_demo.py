@@ -6,7 +6,7 @@ import pytest
 
 from shequ.tickets import hotspots, rates
 from shequ.tickets.demo import generate_demo_tickets
-from shequ.tickets.models import Assignment, Rating, Status, Ticket, TicketEvent
+from shequ.tickets.models import Assignment, Rating, Status, Ticket, TicketEvent, next_due
 from shequ.tickets.tests.conftest import beijing
 from shequ.tickets.workflow import TRANSITIONS
 
@@ -50,6 +50,8 @@ def test_the_demo_covers_every_state_and_follows_the_table(demo):
     ):
         assert (source, target) in TRANSITIONS, (source, target)
     assert Ticket.objects.overdue().exists()
+    for t in Ticket.objects.all():
+        assert t.due_at == next_due(t.status, t.accept_due, t.answer_due)
     assert Rating.objects.filter(satisfaction="unsatisfied").exists()
 
 

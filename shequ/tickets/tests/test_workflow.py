@@ -8,7 +8,14 @@ import itertools
 import pytest
 
 from shequ.errors import Conflict, Forbidden, Invalid, NotFound
-from shequ.tickets.models import Assignment, ResponsibleUnit, Status, Ticket, TicketEvent
+from shequ.tickets.models import (
+    Assignment,
+    ResponsibleUnit,
+    Status,
+    Ticket,
+    TicketEvent,
+    next_due,
+)
 from shequ.tickets.workflow import (
     DISPATCHER,
     HANDLER,
@@ -74,7 +81,10 @@ def test_every_edge_of_the_table_is_allowed_to_its_parties(
     )
 
     assert moved.status == target
-    assert Ticket.objects.get(pk=ticket.pk).status == target
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert stored.status == target
+    # The deadline owed now follows the state: the overdue job reads only this column.
+    assert stored.due_at == next_due(target, stored.accept_due, stored.answer_due)
     event = ticket.events.order_by("-id").first()
     assert ticket.events.count() == before + 1
     assert (event.from_status, event.to_status, event.note) == (source, target, "按规定办理")
