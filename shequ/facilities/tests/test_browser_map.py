@@ -9,8 +9,21 @@ from shequ.web.tests.conftest import browser, log_in, page, shoot  # noqa: F401
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _facility_types(db):
+    """Transactional tests flush the tables between tests, data migrations included."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from shequ.facilities.models import FacilityType
+
+    if not FacilityType.objects.exists():
+        import_module("shequ.facilities.migrations.0002_facility_types").load(apps, None)
 
 
 def test_clerk_reads_the_walking_map_of_her_community(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 from pathlib import Path
 
@@ -24,16 +25,42 @@ SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+_shared: dict = {}
+
+
+def _shared_browser():
+    """One Playwright and one Chromium per test process.
+
+    Several test packages import the ``browser`` fixture; each import is a separate
+    session fixture, and Playwright's sync API refuses a second instance in one process.
+    """
+    if "browser" not in _shared:
+        if not Path(CHROMIUM).exists():
+            pytest.fail(
+                f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)"
+            )
+        from playwright.sync_api import sync_playwright
+
+        _shared["playwright"] = sync_playwright().start()
+        _shared["browser"] = _shared["playwright"].chromium.launch(
+            executable_path=CHROMIUM, args=FLAGS, headless=True
+        )
+        atexit.register(_close_shared)
+    return _shared["browser"]
+
+
+def _close_shared() -> None:
+    browser = _shared.pop("browser", None)
+    playwright = _shared.pop("playwright", None)
+    if browser is not None:
+        browser.close()
+    if playwright is not None:
+        playwright.stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield b
-        b.close()
+    return _shared_browser()
 
 
 @pytest.fixture
