@@ -53,6 +53,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import_persons.py
 	$(BIN)/python benchmarks/access_bench.py --quick
+	$(BIN)/python benchmarks/care_rate.py
 	$(BIN)/python benchmarks/classify.py
 
 clean:
