@@ -10,7 +10,7 @@ from typing import Annotated
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from shequ.care import clock, orders, queries, rates, services
 from shequ.care.models import (
@@ -23,22 +23,10 @@ from shequ.care.models import (
 )
 from shequ.care.policies import parse_month
 from shequ.errors import NotFound
+from shequ.pagination import Page
 from shequ.registry.models import AdminUnit, Worker
 
 router = Router(tags=["care"])
-
-
-class Page(PageNumberPagination):
-    class Input(Schema):
-        page: int = Field(1, ge=1)
-        page_size: int = Field(50, ge=1, le=500)
-
-    def paginate_queryset(self, queryset, pagination: Input, **params):  # type: ignore[override]
-        offset = (pagination.page - 1) * pagination.page_size
-        return {
-            "items": queryset[offset : offset + pagination.page_size],
-            "count": self._items_count(queryset),
-        }
 
 
 # --- targets and tasks -----------------------------------------------------------------

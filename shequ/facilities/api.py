@@ -11,28 +11,16 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from shequ.accounts.scope import scope_code
 from shequ.errors import Invalid
 from shequ.facilities import accessibility, checks, geo, queries, services
 from shequ.facilities.models import AccessRun, Facility, FacilityType
+from shequ.pagination import Page
 from shequ.registry.models import AdminUnit
 
 router = Router(tags=["facilities"])
-
-
-class Page(PageNumberPagination):
-    class Input(Schema):
-        page: int = Field(1, ge=1)
-        page_size: int = Field(50, ge=1, le=500)
-
-    def paginate_queryset(self, queryset, pagination: Input, **params):  # type: ignore[override]
-        offset = (pagination.page - 1) * pagination.page_size
-        return {
-            "items": queryset[offset : offset + pagination.page_size],
-            "count": self._items_count(queryset),
-        }
 
 
 class TypeOut(Schema):

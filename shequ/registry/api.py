@@ -6,25 +6,13 @@ from typing import Annotated
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from shequ.pagination import Page
 from shequ.registry import services
 from shequ.registry.models import AdminUnit, Building, Household, Person, Worker
 
 router = Router(tags=["registry"])
-
-
-class Page(PageNumberPagination):
-    class Input(Schema):
-        page: int = Field(1, ge=1)
-        page_size: int = Field(50, ge=1, le=500)
-
-    def paginate_queryset(self, queryset, pagination: Input, **params):  # type: ignore[override]
-        offset = (pagination.page - 1) * pagination.page_size
-        return {
-            "items": queryset[offset : offset + pagination.page_size],
-            "count": self._items_count(queryset),
-        }
 
 
 class UnitOut(Schema):

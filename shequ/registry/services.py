@@ -10,7 +10,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from shequ.accounts.scope import scope_code
 from shequ.audit import services as audit
 from shequ.audit.models import Action
 from shequ.core.idcard import cross_check
@@ -300,8 +299,3 @@ def create_worker(
     )
     audit.record_created(worker, ("name", "unit", "post", "level", "grid_role"), actor=actor)
     return worker
-
-
-def may_see_unit(actor: Any, unit: AdminUnit) -> bool:
-    code = scope_code(actor)
-    return code is not None and unit.code.startswith(code)
