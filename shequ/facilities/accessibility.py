@@ -8,6 +8,7 @@ bar. The engine is plain Python; everything Django lives here.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,8 +21,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from shequ.errors import Invalid
+from shequ.facilities import queries
 from shequ.facilities.models import AccessRun, BuildingAccess, Facility, FacilityType, RunStatus
 from shequ.registry.models import AdminUnit, Building
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
 
@@ -174,10 +178,19 @@ def compute_access(
         for i, ftype in enumerate(types, start=1):
             metres = found.get(ftype.pk, np.full(len(ids), np.nan))
             _store(ftype, ids, np.asarray(metres, dtype=np.float64), speed)
-            _report(run, 10 + 89 * i // len(types), f"已保存：{ftype.name}", progress)
-        AccessRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.DONE, finished_at=timezone.now()
-        )
+            _report(run, 10 + 88 * i // len(types), f"已保存：{ftype.name}", progress)
+        _report(run, 99, "正在统计覆盖率。", progress)
+        today = timezone.localdate()
+        counted = _count_coverage(today)
+        # Done and its figures in one transaction: a page never sees this run finished
+        # without its figures (it would count them again). Counting stays outside, so
+        # the write lock is held for the inserts only.
+        with transaction.atomic():
+            AccessRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.DONE, finished_at=timezone.now()
+            )
+            if counted is not None:
+                queries.save_coverage(counted, on=today, run_id=run.pk)
         _report(run, 100, f"完成：{len(ids)}栋楼 × {len(types)}类设施。", progress)
         run.status = RunStatus.DONE
         return run
@@ -190,6 +203,16 @@ def compute_access(
         )
         run.status = RunStatus.FAILED
         raise
+
+
+def _count_coverage(on: Any) -> queries.Coverage | None:
+    """The coverage figures of the whole tree after the run; None when counting fails (the
+    walking times are stored all the same, and the pages count the figures themselves)."""
+    try:
+        return queries.count_tree_coverage(on=on)
+    except Exception:
+        logger.exception("counting coverage after an access run failed")
+        return None
 
 
 def _store(ftype: FacilityType, ids: np.ndarray, metres: np.ndarray, speed: float) -> None:
@@ -272,7 +295,6 @@ def suggest_sites(user: Any, unit: AdminUnit, ftype: FacilityType, *, k: int) ->
     """
     from shequ.access import site_facilities
     from shequ.access.errors import AccessError
-    from shequ.facilities import queries
 
     buildings = queries.buildings_with_access(user, unit, ftype)
     if buildings and not any(b["computed"] for b in buildings):

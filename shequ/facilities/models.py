@@ -2,7 +2,8 @@
 
 A facility belongs to an admin unit (its owner: a community, village or street) and so to
 the code tree; every queryset here has ``in_scope(user)``. Walking results are stored per
-building and facility type (:class:`BuildingAccess`), written by ``accessibility.py``.
+building and facility type (:class:`BuildingAccess`), written by ``accessibility.py``; the
+coverage figures rolled up from them per unit (:class:`CoverageSnapshot`) by ``queries.py``.
 """
 
 from __future__ import annotations
@@ -310,3 +311,70 @@ class BuildingAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.building_id} {self.type_id} {self.minutes}"
+
+
+class CoverageSnapshot(models.Model):
+    """The coverage table of the whole tree, counted once and read by every worker.
+
+    Valid for one access run (the latest finished one when it was counted, or none), one
+    day (ages move the elderly and children counts) and one set of type standards
+    (``types_key``); ``queries.stored_coverage`` reads only a snapshot matching all three
+    and counts a new one otherwise. A finished run replaces every older snapshot.
+    Registry edits between runs show from the next run or the next day.
+    """
+
+    run = models.ForeignKey(
+        AccessRun,
+        verbose_name=_("可达性计算"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    on = models.DateField(_("统计日期"))
+    types_key = models.CharField(_("设施类型标准"), max_length=64)
+    computed_at = models.DateTimeField(_("统计时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("覆盖率统计")
+        verbose_name_plural = _("覆盖率统计")
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["run", "on", "types_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.on} run {self.run_id}"
+
+
+class CoverageFigure(models.Model):
+    """Counts of one unit in a snapshot: with ``type`` null, everybody under the unit and
+    the households without a located building; with a type, those within its standard."""
+
+    snapshot = models.ForeignKey(CoverageSnapshot, on_delete=models.CASCADE, related_name="figures")
+    unit_code = models.CharField(_("区划代码"), max_length=12)
+    type = models.ForeignKey(
+        FacilityType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    households = models.PositiveIntegerField(_("户"), default=0)
+    persons = models.PositiveIntegerField(_("居民"), default=0)
+    elderly = models.PositiveIntegerField(_("60岁以上老年人"), default=0)
+    children = models.PositiveIntegerField(_("14岁以下儿童"), default=0)
+    unlocated = models.PositiveIntegerField(_("未定位户"), default=0)
+
+    class Meta:
+        verbose_name = _("覆盖率数字")
+        verbose_name_plural = _("覆盖率数字")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "unit_code", "type"],
+                condition=Q(type__isnull=False),
+                name="coveragefigure_one_per_type",
+            ),
+            models.UniqueConstraint(
+                fields=["snapshot", "unit_code"],
+                condition=Q(type__isnull=True),
+                name="coveragefigure_one_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_code} {self.type_id}"

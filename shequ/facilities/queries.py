@@ -6,22 +6,29 @@ up streets and the district in Python, so a page costs the same for 5 units or 5
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
+from shequ.accounts.scope import scope_code
 from shequ.facilities import checks
 from shequ.facilities.models import (
     AccessRun,
     BuildingAccess,
+    CoverageFigure,
+    CoverageSnapshot,
     Facility,
     FacilityType,
     OpeningHours,
+    RunStatus,
 )
 from shequ.registry.models import AdminUnit, Building, Household, Level, Person
 
@@ -51,6 +58,12 @@ def types() -> QuerySet[FacilityType]:
 def units_under(user: Any, root: AdminUnit | None) -> QuerySet[AdminUnit]:
     units = AdminUnit.objects.in_scope(user).active()
     return units.filter(code__startswith=root.code) if root else units
+
+
+def owner_units(user: Any) -> QuerySet[AdminUnit]:
+    """The units a user may file a facility under: the district, streets, communities and
+    villages of their scope (grids own no facilities)."""
+    return AdminUnit.objects.in_scope(user).active().exclude(level=Level.GRID).order_by("code")
 
 
 def top_unit(user: Any) -> AdminUnit | None:
@@ -171,6 +184,8 @@ class Coverage:
         default_factory=lambda: defaultdict(lambda: defaultdict(dict))
     )
     unlocated: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: When the figures were counted (set when read from a stored snapshot).
+    counted_at: datetime | None = None
 
     def share(self, code: str, type_id: int, measure: str = "households") -> float | None:
         total = self.total.get(code, {}).get(measure, 0)
@@ -190,7 +205,8 @@ def _roll_up(rows: list[tuple[str, int]], codes: set[str]) -> dict[str, int]:
 
 
 def coverage(user: Any, root: AdminUnit, codes: set[str], *, on: date) -> Coverage:
-    """Coverage under ``root`` for the units in ``codes`` (communities, streets, district).
+    """Coverage under ``root`` for the units in ``codes`` (communities, streets, district),
+    counted now from what the user may see (pages read :func:`stored_coverage` instead).
 
     Four queries whatever the number of units: households per building and community;
     persons, elderly (60+) and children (under 14) per building and community, in one;
@@ -199,11 +215,29 @@ def coverage(user: Any, root: AdminUnit, codes: set[str], *, on: date) -> Covera
     buildings than persons, so this reads one row per building and type where a join in
     SQL would build one per person and type (several times slower on SQLite).
     """
-    prefix = root.code[:COMMUNITY_CODE]
+    return _count(
+        Household.objects.in_scope(user),
+        Person.objects.in_scope(user),
+        BuildingAccess.objects.in_scope(user),
+        root.code[:COMMUNITY_CODE],
+        codes,
+        on=on,
+    )
+
+
+def _count(
+    households: QuerySet[Household],
+    persons: QuerySet[Person],
+    access: QuerySet[BuildingAccess],
+    prefix: str,
+    codes: set[str],
+    *,
+    on: date,
+) -> Coverage:
     key = Substr("unit__code", 1, COMMUNITY_CODE)
     sixty, fourteen = _years_before(on, 60), _years_before(on, 14)
-    households = Household.objects.in_scope(user).filter(unit__code__startswith=prefix)
-    persons = Person.objects.in_scope(user).active().filter(unit__code__startswith=prefix)
+    households = households.filter(unit__code__startswith=prefix)
+    persons = persons.active().filter(unit__code__startswith=prefix)
 
     # One row per (building, community): the building (0 for none) and four counts.
     rows: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
@@ -245,13 +279,11 @@ def coverage(user: Any, root: AdminUnit, codes: set[str], *, on: date) -> Covera
             result.total[code][measure] = n
 
     pairs = np.array(
-        BuildingAccess.objects.in_scope(user)
-        .filter(
+        access.filter(
             building__unit__code__startswith=prefix,
             minutes__isnull=False,
             minutes__lte=F("type__standard_minutes"),
-        )
-        .values_list("building_id", "type_id"),
+        ).values_list("building_id", "type_id"),
         dtype=np.int64,
     ).reshape(-1, 2)
     # Join the (building, type) pairs to the count rows of their building (a building
@@ -303,7 +335,7 @@ def coverage_rows(
     shown = [root, *units_under(user, root).filter(parent=root).order_by("code")]
     shown = [u for u in shown if len(u.code) <= COMMUNITY_CODE]
     kinds = list(types())
-    cov = coverage(user, root, {u.code for u in shown}, on=on)
+    cov = stored_coverage(user, root, {u.code for u in shown}, on=on, kinds=kinds)
     rows = [
         CoverageRow(
             unit=u,
@@ -314,6 +346,154 @@ def coverage_rows(
         for u in shown
     ]
     return kinds, rows, cov
+
+
+# -- stored coverage -------------------------------------------------------------------------
+#
+# Counting coverage reads every household and person of the subtree (1.3–1.9 s for a whole
+# district at demo scale 1), while the figures change only when an access run rewrites the
+# walking times. So each finished run counts the whole tree once and stores the figures per
+# unit and type (CoverageSnapshot), and pages read the figures of the units they show. The
+# figures of a unit are the same for every user who may see the unit (its subtree is in
+# their scope), so one snapshot serves everybody.
+
+Figure = tuple[str, int | None, int, int, int, int, int]  # code, type id, 4 counts, unlocated
+_MEASURE_KEYS = tuple(m for m, _ in MEASURES)
+
+
+def latest_finished_run_id() -> int | None:
+    """The run whose walking times ``BuildingAccess`` holds now (None: no run finished)."""
+    return (
+        AccessRun.objects.filter(status=RunStatus.DONE)
+        .order_by("-finished_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def types_key(kinds: Iterable[FacilityType]) -> str:
+    """A fingerprint of the types and their standards: a changed standard or a new type
+    makes stored figures stale without anybody having to remember to clear them."""
+    text = ",".join(f"{t.pk}:{t.standard_minutes}" for t in sorted(kinds, key=lambda t: t.pk))
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def count_tree_coverage(*, on: date) -> Coverage:
+    """Coverage of every district, street and community, counted now, regardless of scope
+    (what a snapshot stores; pages restrict it to the units their user may see)."""
+    codes = set(AdminUnit.objects.exclude(level=Level.GRID).values_list("code", flat=True))
+    return _count(
+        Household.objects.all(),
+        Person.objects.all(),
+        BuildingAccess.objects.all(),
+        "",
+        codes,
+        on=on,
+    )
+
+
+def _figures(cov: Coverage) -> list[Figure]:
+    out: list[Figure] = []
+    for code, totals in cov.total.items():
+        counts = [int(totals.get(m, 0)) for m in _MEASURE_KEYS]
+        out.append((code, None, *counts, int(cov.unlocated.get(code, 0))))
+    for code, by_type in cov.covered.items():
+        for type_id, covered in by_type.items():
+            counts = [int(covered.get(m, 0)) for m in _MEASURE_KEYS]
+            if any(counts):
+                out.append((code, int(type_id), *counts, 0))
+    return out
+
+
+def _from_figures(figures: Iterable[Figure], codes: set[str] | None = None) -> Coverage:
+    """A :class:`Coverage` equal to the counted one, for ``codes`` (all when None)."""
+    cov = Coverage()
+    for code, type_id, *numbers in figures:
+        if codes is not None and code not in codes:
+            continue
+        counts = dict(zip(_MEASURE_KEYS, numbers[:4], strict=True))
+        if type_id is None:
+            cov.total[code] = counts
+            if numbers[4]:
+                cov.unlocated[code] = numbers[4]
+        else:
+            cov.covered[code][type_id] = {m: n for m, n in counts.items() if n}
+    return cov
+
+
+def save_coverage(
+    cov: Coverage, *, on: date, run_id: int | None, kinds: Sequence[FacilityType] | None = None
+) -> CoverageSnapshot:
+    """Store counted figures as the one snapshot; every other snapshot goes (they are of an
+    older run, day or set of standards, or a duplicate counted by a concurrent request)."""
+    kinds = list(types()) if kinds is None else kinds
+    with transaction.atomic():
+        snapshot = CoverageSnapshot.objects.create(run_id=run_id, on=on, types_key=types_key(kinds))
+        CoverageFigure.objects.bulk_create(
+            (
+                CoverageFigure(
+                    snapshot=snapshot,
+                    unit_code=code,
+                    type_id=type_id,
+                    households=h,
+                    persons=p,
+                    elderly=e,
+                    children=c,
+                    unlocated=u,
+                )
+                for code, type_id, h, p, e, c, u in _figures(cov)
+            ),
+            batch_size=500,
+        )
+        CoverageSnapshot.objects.exclude(pk=snapshot.pk).delete()
+    return snapshot
+
+
+def invalidate_coverage() -> None:
+    """Drop the stored figures; the next page counts them again. For writers outside the
+    access runs whose changes move the counts (a registry import, a moved building)."""
+    CoverageSnapshot.objects.all().delete()
+
+
+def stored_coverage(
+    user: Any,
+    root: AdminUnit,
+    codes: set[str],
+    *,
+    on: date,
+    kinds: Sequence[FacilityType] | None = None,
+) -> Coverage:
+    """What :func:`coverage` answers, read from the snapshot of the latest finished run.
+
+    Without a snapshot for that run, day and set of standards, the whole tree is counted
+    and stored (unless a run finished meanwhile: then its own snapshot is the one to keep).
+    Units outside the user's scope are not read from the snapshot; should a caller ask
+    for one, it is counted the old way, from what the user may see.
+    """
+    scope = scope_code(user)
+    if scope is None:
+        return Coverage()
+    if any(not code.startswith(scope) for code in codes):
+        return coverage(user, root, codes, on=on)
+    kinds = list(types()) if kinds is None else kinds
+    run_id = latest_finished_run_id()
+    snapshot = (
+        CoverageSnapshot.objects.filter(run_id=run_id, on=on, types_key=types_key(kinds))
+        .order_by("-pk")
+        .first()
+    )
+    if snapshot is not None:
+        figures = CoverageFigure.objects.filter(
+            snapshot=snapshot, unit_code__in=sorted(codes)
+        ).values_list("unit_code", "type_id", *_MEASURE_KEYS, "unlocated")
+        cov = _from_figures(figures)
+        cov.counted_at = snapshot.computed_at
+        return cov
+    counted = count_tree_coverage(on=on)
+    cov = _from_figures(_figures(counted), codes)
+    if latest_finished_run_id() == run_id:
+        cov.counted_at = save_coverage(counted, on=on, run_id=run_id, kinds=kinds).computed_at
+    return cov
 
 
 # -- map data ------------------------------------------------------------------------------

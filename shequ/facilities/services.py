@@ -15,6 +15,7 @@ from datetime import time
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from shequ.audit import services as audit
 from shequ.audit.models import Action
@@ -30,6 +31,7 @@ from shequ.facilities.models import (
     RoomFunction,
     RunStatus,
 )
+from shequ.registry.models import AdminUnit
 from shequ.registry.services import unit_in_scope
 
 FACILITY_AUDIT_FIELDS = (
@@ -56,7 +58,7 @@ _SPAN = re.compile(r"^\s*(\d{1,2})[:：](\d{2})\s*[-–—~～－至到]\s*(\d{1
 
 def _require_writer(actor: Any) -> None:
     if not getattr(actor, "may_write_registry", False):
-        raise Forbidden("您的角色不能修改设施档案。")
+        raise Forbidden(_("您的角色不能修改设施档案。"))
 
 
 # -- inputs -----------------------------------------------------------------------------
@@ -163,23 +165,32 @@ class FacilityInput:
     rooms: Sequence[RoomSpec] | None = None
 
 
+def owner_unit(code: str, *, actor: Any) -> AdminUnit:
+    """The unit a facility may belong to: active and in the actor's scope, else NotFound
+    (an out-of-scope code is answered like a missing one)."""
+    return unit_in_scope(code, actor=actor)
+
+
 def clean_facility(data: FacilityInput, *, actor: Any) -> dict[str, Any]:
-    """Validate a facility's fields; returns model field values. Raises Invalid/NotFound."""
+    """Validate a facility's fields; returns model field values. Raises Invalid/NotFound.
+
+    The owner unit is checked first: out of scope is NotFound whatever else is wrong.
+    """
+    unit = owner_unit(data.unit_code, actor=actor)
     name = (data.name or "").strip()
     if not name:
-        raise Invalid("设施名称不能为空。", field="name")
+        raise Invalid(_("设施名称不能为空。"), field="name")
     if len(name) > 100:
-        raise Invalid("设施名称过长（最多100字）。", field="name")
+        raise Invalid(_("设施名称过长（最多100字）。"), field="name")
     ftype = FacilityType.objects.filter(code=(data.type_code or "").strip()).first()
     if ftype is None:
         ftype = FacilityType.objects.filter(name=(data.type_code or "").strip()).first()
     if ftype is None:
-        raise Invalid(f"设施类型“{data.type_code}”不存在。", field="type")
-    unit = unit_in_scope(data.unit_code, actor=actor)
+        raise Invalid(_("设施类型“%(type)s”不存在。") % {"type": data.type_code}, field="type")
     if (data.lat is None) != (data.lon is None):
-        raise Invalid("纬度和经度应同时填写或同时留空。", field="lat")
+        raise Invalid(_("纬度和经度应同时填写或同时留空。"), field="lat")
     if data.lat is not None and not (-90 <= data.lat <= 90 and -180 <= data.lon <= 180):
-        raise Invalid("经纬度超出范围（纬度−90～90，经度−180～180）。", field="lat")
+        raise Invalid(_("经纬度超出范围（纬度−90～90，经度−180～180）。"), field="lat")
     areas = {
         "floor_area": data.floor_area,
         "activity_area": data.activity_area,
@@ -188,15 +199,16 @@ def clean_facility(data: FacilityInput, *, actor: Any) -> dict[str, Any]:
     }
     for key, value in areas.items():
         if value is not None and value < 0:
-            raise Invalid("面积不能为负数。", field=key)
+            raise Invalid(_("面积不能为负数。"), field=key)
     parts = sum(v or 0 for k, v in areas.items() if k != "floor_area")
     if data.floor_area is not None and parts > data.floor_area + 1e-6:
         raise Invalid(
-            f"活动、办公与商业面积之和（{parts:g}㎡）超过总建筑面积（{data.floor_area:g}㎡）。",
+            _("活动、办公与商业面积之和（%(parts)s㎡）超过总建筑面积（%(total)s㎡）。")
+            % {"parts": f"{parts:g}", "total": f"{data.floor_area:g}"},
             field="activity_area",
         )
     if data.staff_on_duty < 0:
-        raise Invalid("值班人数不能为负数。", field="staff_on_duty")
+        raise Invalid(_("值班人数不能为负数。"), field="staff_on_duty")
     return {
         "type": ftype,
         "name": name,
@@ -216,7 +228,7 @@ def _check_unique_name(unit_id: int, name: str, exclude: int | None = None) -> N
     if exclude:
         others = others.exclude(pk=exclude)
     if others.exists():
-        raise Invalid(f"本单位已有名为“{name}”的设施。", field="name")
+        raise Invalid(_("本单位已有名为“%(name)s”的设施。") % {"name": name}, field="name")
 
 
 # -- writes -----------------------------------------------------------------------------
@@ -262,6 +274,26 @@ def update_facility(facility: Facility, data: FacilityInput, *, actor: Any) -> F
 
 
 @transaction.atomic
+def set_facility_active(facility: Facility, active: bool, *, actor: Any) -> Facility:
+    """Take a facility out of use (the soft delete of the pages) or back into use.
+
+    It stays in the registry with its history; out of use it counts for no check and no
+    walking time, so a located one asks for a new access computation.
+    """
+    _require_writer(actor)
+    facility = _locked_in_scope(facility, actor)
+    if facility.active == active:
+        return facility
+    facility.active = active
+    facility.save(update_fields=["active", "updated_at"])
+    audit.record(Action.UPDATE, facility, actor=actor, changes={"active": [not active, active]})
+    if facility.lat is not None:
+        verb = "恢复在用" if active else "停用设施"
+        request_access_run(actor=actor, reason=f"{verb}：{facility.name}")
+    return facility
+
+
+@transaction.atomic
 def delete_facility(facility: Facility, *, actor: Any) -> None:
     _require_writer(actor)
     facility = _locked_in_scope(facility, actor)
@@ -299,7 +331,7 @@ def _locked_in_scope(facility: Facility, actor: Any) -> Facility:
         .first()
     )
     if found is None:
-        raise NotFound("设施不存在或不在您的管辖范围内。")
+        raise NotFound(_("设施不存在或不在您的管辖范围内。"))
     return found
 
 
@@ -308,6 +340,14 @@ def _write_hours(facility: Facility, hours: Mapping[str, HoursSpec | None]) -> b
     unknown = set(hours) - set(DAY_LABELS)
     if unknown:
         raise Invalid(f"未知的开放日：{'、'.join(sorted(unknown))}。", field="hours")
+    for day, spec in hours.items():
+        if spec is None or spec.all_day:
+            continue
+        label = {"day": DAY_LABELS[day]}
+        if spec.opens is None or spec.closes is None:
+            raise Invalid(_("%(day)s应同时填写开门和关门时间。") % label, field=day)
+        if spec.opens >= spec.closes:
+            raise Invalid(_("%(day)s的关门时间应晚于开门时间。") % label, field=day)
     old = {
         h.day: HoursSpec(h.all_day, None if h.all_day else h.opens, None if h.all_day else h.closes)
         for h in facility.hours.all()
@@ -332,12 +372,18 @@ def _write_hours(facility: Facility, hours: Mapping[str, HoursSpec | None]) -> b
 def _write_rooms(facility: Facility, rooms: Sequence[RoomSpec]) -> bool:
     names = [r.name for r in rooms]
     if len(set(names)) != len(names):
-        raise Invalid("功能室名称重复。", field="rooms")
+        raise Invalid(_("功能室名称重复。"), field="rooms")
     for r in rooms:
+        if not r.name.strip():
+            raise Invalid(_("功能室名称不能为空。"), field="rooms")
         if r.area is not None and r.area < 0:
-            raise Invalid(f"功能室“{r.name}”的面积不能为负数。", field="rooms")
+            raise Invalid(_("功能室“%(name)s”的面积不能为负数。") % {"name": r.name}, field="rooms")
         if bad := [f for f in r.functions if f not in RoomFunction.values]:
-            raise Invalid(f"功能室“{r.name}”的功能“{bad[0]}”不在功能列表中。", field="rooms")
+            raise Invalid(
+                _("功能室“%(name)s”的功能“%(function)s”不在功能列表中。")
+                % {"name": r.name, "function": bad[0]},
+                field="rooms",
+            )
     old = [RoomSpec(r.name, r.area, tuple(r.functions)) for r in facility.rooms.order_by("name")]
     new = sorted(rooms, key=lambda r: r.name)
     if old == new:

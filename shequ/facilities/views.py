@@ -1,5 +1,6 @@
-"""Facility pages: list with checks, detail, unit map, coverage table, computation progress,
-Excel import/export. Thin: parse, ask ``queries``/``services``, render."""
+"""Facility pages: list with checks, detail, create/edit/deactivate, unit map, coverage
+table, computation progress, Excel import/export. Thin: parse, ask ``queries``/``services``,
+render."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shequ.accounts.scope import scope_code
-from shequ.errors import DomainError
+from shequ.errors import DomainError, NotFound
 from shequ.facilities import checks, excel, queries, reports, services
-from shequ.facilities.models import FacilityType
+from shequ.facilities.forms import FacilityForm, RoomFormSet, room_initial
+from shequ.facilities.models import Facility, FacilityType
 from shequ.registry.models import AdminUnit
 
 PAGE_SIZE = 50
@@ -88,8 +91,101 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "crumbs": _crumbs(request, facility.unit),
             "checks": checks.facility_checks(facility),
             "hours": reports.week_hours(facility),
+            "may_write": request.user.may_write_registry,
         },
     )
+
+
+def _require_writer(request: HttpRequest) -> None:
+    # Readers (leaders, grid workers, department handlers) get the 404 of a missing page,
+    # as on the import page; the services check the role again.
+    if not request.user.may_write_registry:
+        raise Http404(_("您的角色不能修改设施档案。"))
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    _require_writer(request)
+    initial = {"unit": request.GET.get("unit", ""), "type": request.GET.get("type", "")}
+    return _facility_form(request, None, initial={k: v for k, v in initial.items() if v})
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_writer(request)
+    facility = get_object_or_404(queries.facilities(request.user).prefetch_related("rooms"), pk=pk)
+    return _facility_form(request, facility)
+
+
+def _facility_form(
+    request: HttpRequest, facility: Facility | None, initial: dict | None = None
+) -> HttpResponse:
+    """Create (``facility`` None) or edit; a service error goes back to its field, an
+    out-of-scope unit or facility is a 404 and nothing is written."""
+    bound = request.method == "POST"
+    kwargs = {"initial": initial} if initial else {}
+    form = FacilityForm(
+        request.POST if bound else None, user=request.user, facility=facility, **kwargs
+    )
+    # Posted rooms are compared with nothing: with the initial rows, an unchanged row
+    # beyond INITIAL_FORMS would count as an empty extra row and be dropped.
+    rooms = (
+        RoomFormSet(request.POST, prefix="rooms")
+        if bound
+        else RoomFormSet(prefix="rooms", initial=room_initial(facility))
+    )
+    rooms_error = ""
+    if bound:
+        try:
+            # The owner unit first: out of scope is a 404 whatever else is wrong.
+            if code := request.POST.get("unit", "").strip():
+                services.owner_unit(code, actor=request.user)
+            if form.is_valid() and rooms.is_valid():
+                data = form.to_input(
+                    rooms.rooms(), active=facility.active if facility is not None else True
+                )
+                if facility is None:
+                    saved = services.create_facility(data, actor=request.user)
+                    messages.success(request, _("设施已新增。"))
+                else:
+                    saved = services.update_facility(facility, data, actor=request.user)
+                    messages.success(request, _("设施已保存。"))
+                return redirect("facilities:detail", pk=saved.pk)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except DomainError as exc:
+            if not form.add_service_error(exc):
+                rooms_error = exc.message
+    return render(
+        request,
+        "facilities/form.html",
+        {
+            "facility": facility,
+            "form": form,
+            "rooms": rooms,
+            "rooms_error": rooms_error,
+            "crumbs": _crumbs(request, facility.unit) if facility else [],
+        },
+        status=400 if bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """停用 (the soft delete) or 恢复在用, from the detail page."""
+    _require_writer(request)
+    facility = get_object_or_404(queries.facilities(request.user), pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.set_facility_active(facility, active, actor=request.user)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("设施已恢复在用。") if active else _("设施已停用。"))
+    return redirect("facilities:detail", pk=facility.pk)
 
 
 @login_required
@@ -122,7 +218,7 @@ def coverage(request: HttpRequest, code: str | None = None) -> HttpResponse:
     measure = request.GET.get("measure", "households")
     if measure not in dict(queries.MEASURES):
         measure = "households"
-    kinds, rows, _ = queries.coverage_rows(
+    kinds, rows, cov = queries.coverage_rows(
         request.user, unit, on=timezone.localdate(), measure=measure
     )
     return render(
@@ -135,6 +231,7 @@ def coverage(request: HttpRequest, code: str | None = None) -> HttpResponse:
             "rows": rows,
             "measure": measure,
             "measures": queries.MEASURES,
+            "counted_at": cov.counted_at,
             "run": queries.current_run(),
         },
     )

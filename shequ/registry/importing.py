@@ -7,18 +7,26 @@ with a few batched queries instead of one query per row. Only a file without a s
 error reaches the second pass, which writes in batches inside one transaction (with
 ``bulk_create``; persons, the one kind that comes by the 100,000, with ``_RowInserter``)
 and records one audit row for the whole import.
+
+Persons are checked in chunks of rows; a large file's chunks go to two forked worker
+processes (the per-row work is Python: ID check digit, AES-GCM, HMAC) while this process
+reads the next ones and takes the results in row order. See ``_check_chunks``.
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import re
 import time
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import IO, Any
+from itertools import chain
+from operator import mul
+from typing import IO, Any, NamedTuple
 
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
@@ -28,7 +36,7 @@ from shequ.audit.models import Action, AuditEntry
 from shequ.core.idcard import IdNumber, InvalidIdNumber, parse_id_number
 from shequ.core.masking import mask_id_number, mask_phone
 from shequ.errors import Conflict, Forbidden, Invalid
-from shequ.registry import excel
+from shequ.registry import excel, pii
 from shequ.registry.excel import Column, Sheet
 from shequ.registry.models import (
     CODE_LENGTH,
@@ -134,6 +142,34 @@ def _number_text(value: Any) -> str | None:
     return None
 
 
+_ID_PLAIN = re.compile(r"[0-9]{17}[0-9X]")
+# GB 11643 check code: weights of the 17 body digits, and their sum times ord("0"), which
+# a weighted sum over the ASCII bytes has too much.
+_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+_ID_ZERO_SUM = ord("0") * sum(_ID_WEIGHTS)
+_ID_CHECK = b"10X98765432"
+
+
+def _plain_id_number(value: str, today: str) -> IdNumber | None:
+    """A valid ID number typed plainly (18 ASCII characters, upper-case X) without
+    parse_id_number's Unicode normalisation and digit-by-digit sum, or None: then
+    parse_id_number decides (and says what is wrong). ``today`` is ``YYYYMMDD``."""
+    if len(value) != 18 or not _ID_PLAIN.fullmatch(value):
+        return None
+    digits = value.encode("ascii")
+    if _ID_CHECK[(sum(map(mul, digits, _ID_WEIGHTS)) - _ID_ZERO_SUM) % 11] != digits[17]:
+        return None
+    if not "19000101" <= value[6:14] <= today:
+        return None
+    try:
+        birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return None
+    return IdNumber(
+        number=value, region=value[:6], birth_date=birth, sex="M" if digits[16] & 1 else "F"
+    )
+
+
 def parse_date(value: Any) -> date:
     """A date from an Excel date cell, ``2022-06-18``, ``2022/6/18``, ``2022年6月18日`` or
     ``20220618``; raises _CellError otherwise."""
@@ -172,7 +208,7 @@ def _converter(column: Column, today: date) -> Callable[[Any], Any]:
         max_length = column.max_length
 
         def text(value: Any) -> str:
-            value = _text(value).strip()
+            value = (value if value.__class__ is str else _text(value)).strip()
             if max_length and len(value) > max_length:
                 raise _CellError(f"{header}不能超过 {max_length} 个字")
             return value
@@ -265,6 +301,7 @@ def _converter(column: Column, today: date) -> Callable[[Any], Any]:
         return a_date
 
     if kind == excel.ID_NUMBER:
+        today_text = f"{today:%Y%m%d}"
 
         def id_number(value: Any) -> IdNumber:
             if not isinstance(value, str):
@@ -272,6 +309,9 @@ def _converter(column: Column, today: date) -> Callable[[Any], Any]:
                     "身份证号须以文本格式填写（设为数字格式时 Excel 会丢失后几位），"
                     "请将该列设为文本后重新录入"
                 )
+            plain = _plain_id_number(value, today_text)
+            if plain is not None:
+                return plain
             try:
                 return parse_id_number(value, today=today)
             except InvalidIdNumber as exc:
@@ -455,13 +495,37 @@ class _Importer:
         self.layout = [(idx, col, _converter(col, self.on)) for idx, col in layout]
 
     def error(self, row: int, column: Column | str, message: str) -> None:
+        if len(self.errors) >= KEEP_ERRORS * 5:
+            self.error_count += 1
+            return
+        header = column.header if isinstance(column, Column) else column
+        # A message may quote a cell; an ID number typed into the wrong column is masked
+        # (the list is shown, kept in the session and downloaded).
+        message = _ID_LIKE.sub(lambda m: mask_id_number(m.group()), message)
+        self.keep(RowError(row, header, message))
+
+    def keep(self, error: RowError) -> None:
+        """Count an error already made (by error(), here or in a worker) and keep it."""
         self.error_count += 1
         if len(self.errors) < KEEP_ERRORS * 5:
-            header = column.header if isinstance(column, Column) else column
-            # A message may quote a cell; an ID number typed into the wrong column is masked
-            # (the list is shown, kept in the session and downloaded).
-            message = _ID_LIKE.sub(lambda m: mask_id_number(m.group()), message)
-            self.errors.append(RowError(row, header, message))
+            self.errors.append(error)
+
+    def data_rows(self, rows: Iterable[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+        """The rows that are not blank, counted; a file with too many is refused."""
+        for number, values in rows:
+            if excel.is_blank(values):
+                continue
+            if self.rows >= MAX_ROWS:
+                raise ImportFileError(f"文件超过 {MAX_ROWS:,} 行，请拆分为多个文件分别导入。")
+            self.rows += 1
+            yield number, values
+
+    def read(self, rows: Iterable[tuple[int, list[Any]]], progress: Progress | None) -> None:
+        """Convert and check every row after the header."""
+        for number, values in self.data_rows(rows):
+            self.add_row(number, values)
+            if progress and self.rows % 5000 == 0:
+                progress("check", self.rows)
 
     def convert(self, number: int, values: list[Any]) -> tuple[dict[str, Any], set[str]]:
         """The row's values by column key (None when blank or wrong) and the keys of the
@@ -486,7 +550,6 @@ class _Importer:
         return record, failed
 
     def add_row(self, number: int, values: list[Any]) -> None:
-        self.rows += 1
         record, failed = self.convert(number, values)
         # The row's own checks run on the cells that are right, so that one upload
         # reports every error of the row; a row with any error is not kept.
@@ -524,66 +587,161 @@ def _id_range(objs: Iterable[Any]) -> list[int]:
     return [min(ids), max(ids)] if ids else []
 
 
+# ---------------------------------------------------------------------------------------
+# Persons, the kind that comes by the 100,000: rows are checked in chunks, by worker
+# processes when the file is large. A chunk's check needs no database and no other row:
+# cells, unit, grade, keyed hash, and (for a row without error) the encrypted values, so
+# that the write is inserts only. What needs all rows (duplicates within the file) or the
+# database (registered persons, households) runs here, in row order.
+# ---------------------------------------------------------------------------------------
+
+# Rows per chunk: a few ms of work, so that the workers take turns evenly.
+CHUNK = 2500
+# Up to this many rows a file is checked in this process; forking costs more than it saves.
+PARALLEL_MIN = 5000
+# Worker processes for a larger file (the machine this runs on has 2 cores); 0: none.
+WORKERS = 2
+
+# A kept person row is a list; check() resolves the household in place.
+_ROW, _HEAD, _CODE, _UNIT, _HOUSEHOLD, _RELATION, _TAGS, _GRADE = range(8)
+# _HEAD: the person's columns below, up to unit_id; index of the ID hash in it:
+_HASH = 4
+_PERSON_COLUMNS = (
+    "name",
+    "sex",
+    "birth_date",
+    "id_number_enc",
+    "id_number_hash",
+    "id_number_mask",
+    "phone_enc",
+    "phone_hash",
+    "phone_mask",
+    "unit_id",
+    "household_id",
+    "relation",
+)
+
+
+class _Checked(NamedTuple):
+    """What one chunk's row checks found; sent back from a worker process."""
+
+    rows: int
+    # (row, ID hash or "", kept row or None) of every row with a valid ID number or kept.
+    entries: list[tuple[int, str, list[Any] | None]]
+    errors: list[RowError]  # in row order, as many as error() keeps
+    error_count: int
+
+
 class _PersonImporter(_Importer):
     sheet = excel.PERSONS
     model = Person
 
     def __init__(self, actor: Any, on: date) -> None:
         super().__init__(actor, on)
-        self.blind_index = cipher().blind_index
+        # Made here, before any fork: the workers inherit them.
+        self.blind_index = pii.blind_indexer()
+        self.adapt_date = connections[router.db_for_write(Person)].ops.adapt_datefield_value
         self.first_row: dict[str, int] = {}
-        # (row, name, IdNumber, hash, phone, unit code, unit id, household number,
-        #  relation, tags, grade)
         self.records: list[list[Any]] = []
 
-    def add(self, number: int, r: dict[str, Any], failed: set[str]) -> None:
-        ok = not failed
+    def read(self, rows: Iterable[tuple[int, list[Any]]], progress: Progress | None) -> None:
+        done = 0
+
+        def merge(checked: _Checked) -> None:
+            nonlocal done
+            self.merge(checked)
+            before, done = done, done + checked.rows
+            if progress and done // 5000 > before // 5000:
+                progress("check", done)
+
+        _check_chunks(self.check_chunk, _batched(self.data_rows(rows), CHUNK), merge)
+
+    # -- in a worker (or here, for a small file) ----------------------------------------
+
+    def check_chunk(self, rows: list[tuple[int, list[Any]]]) -> _Checked:
+        """The checks of these rows that need neither the database nor other rows."""
+        # The chunk's own error list; in this process the file's list is put back after.
+        kept = self.errors, self.error_count
+        self.errors, self.error_count = [], 0
+        try:
+            entries = [self._check_row(number, values) for number, values in rows]
+            entries = [e for e in entries if e[1] or e[2] is not None]
+            self._protect([e[2] for e in entries if e[2] is not None])
+            return _Checked(len(rows), entries, self.errors, self.error_count)
+        finally:
+            self.errors, self.error_count = kept
+
+    def _check_row(self, number: int, values: list[Any]) -> tuple[int, str, list[Any] | None]:
+        r, failed = self.convert(number, values)
         id_number: IdNumber | None = r["id_number"]
-        digest = ""
-        if id_number is not None:
-            digest = self.blind_index(id_number.number)
-            first = self.first_row.get(digest)
-            if first is not None:
-                self.error(number, self.sheet["id_number"], f"身份证号与第 {first} 行重复")
-                ok = False
-            else:
-                self.first_row[digest] = number
+        digest = self.blind_index(id_number.number) if id_number is not None else ""
         unit_id = self.unit_id(number, "unit", r["unit"])
         tags = r["tags"] or ()
-        if (
-            r["grade"] is not None
-            and "tags" not in failed
-            and not any(t in excel.DISABILITY_TAGS for t in tags)
-        ):
+        grade = r["grade"]
+        ok = not failed and unit_id is not None
+        if grade is not None and "tags" not in failed and not _disabled(tags):
             self.error(number, self.sheet["grade"], "填写残疾等级时，标签须含“残疾”或“重残”")
             ok = False
-        if ok and unit_id is not None:
-            self.records.append(
-                [
-                    number,
-                    r["name"],
-                    id_number,
-                    digest,
-                    r["phone"] or "",
-                    r["unit"],
-                    unit_id,
-                    r["household"],
-                    r["relation"] or "",
-                    tags,
-                    r["grade"],
-                ]
+        if not ok:
+            return number, digest, None
+        # _HEAD is a placeholder until _protect(): (name, IdNumber, hash, phone) for now.
+        head = (r["name"], id_number, digest, r["phone"] or "")
+        return number, digest, [number, head, r["unit"], unit_id, r["household"],
+                                r["relation"] or "", tags, grade]  # fmt: skip
+
+    def _protect(self, records: list[list[Any]]) -> None:
+        """Encrypt, hash and mask the ID and phone numbers of the kept rows: one batch of
+        tokens per chunk (one os.urandom call each, drawn in the process that uses them)."""
+        id_tokens = pii.encrypt_many([r[_HEAD][1].number for r in records])
+        phone_tokens = iter(pii.encrypt_many([r[_HEAD][3] for r in records if r[_HEAD][3]]))
+        blind_index, adapt_date = self.blind_index, self.adapt_date
+        for r, id_token in zip(records, id_tokens, strict=True):
+            name, number, digest, phone = r[_HEAD]
+            r[_HEAD] = (
+                name,
+                number.sex,
+                adapt_date(number.birth_date),
+                id_token,
+                digest,
+                mask_id_number(number.number),
+                next(phone_tokens) if phone else "",
+                blind_index(phone) if phone else "",
+                pii.mask_normalised_phone(phone) if phone else "",
             )
+
+    # -- here -----------------------------------------------------------------------------
+
+    def merge(self, checked: _Checked) -> None:
+        """Take a chunk's findings in row order; a row whose ID number an earlier row has
+        is reported here, where all rows pass."""
+        errors, kept = checked.errors, 0
+        id_column = self.sheet["id_number"]
+        first_row = self.first_row
+        for number, digest, record in checked.entries:
+            while kept < len(errors) and errors[kept].row <= number:
+                self.keep(errors[kept])
+                kept += 1
+            if digest:
+                first = first_row.get(digest)
+                if first is not None:
+                    self.error(number, id_column, f"身份证号与第 {first} 行重复")
+                    continue
+                first_row[digest] = number
+            if record is not None:
+                self.records.append(record)
+        for error in errors[kept:]:
+            self.keep(error)
+        # Errors the chunk counted beyond those it kept.
+        self.error_count += checked.error_count - len(errors)
 
     def check(self) -> None:
         id_column = self.sheet["id_number"]
-        hashes = list(self.first_row)
-        for chunk in _chunks(hashes, _IN_CHUNK):
-            for digest in Person.objects.filter(id_number_hash__in=chunk).values_list(
-                "id_number_hash", flat=True
-            ):
+        registered = _person_ids(list(self.first_row))
+        for digest, row in self.first_row.items():
+            if digest in registered:
                 # Say so without telling where the person is registered (maybe out of scope).
-                self.error(self.first_row[digest], id_column, "该身份证号已登记，不能重复登记")
-        numbers = list({r[7] for r in self.records if r[7]})
+                self.error(row, id_column, "该身份证号已登记，不能重复登记")
+        numbers = list({r[_HOUSEHOLD] for r in self.records if r[_HOUSEHOLD]})
         households: dict[str, tuple[int, int, str]] = {}
         for chunk in _chunks(numbers, _IN_CHUNK):
             for number, pk, unit_id, code in (
@@ -594,98 +752,127 @@ class _PersonImporter(_Importer):
                 households[number] = (pk, unit_id, code)
         household_column = self.sheet["household"]
         for r in self.records:
-            if not r[7]:
-                r[7] = None
+            number = r[_HOUSEHOLD]
+            if not number:
+                r[_HOUSEHOLD] = None
                 continue
-            found = households.get(r[7])
+            found = households.get(number)
             if found is None:
-                self.error(r[0], household_column, f"户编号 {r[7]} 不存在或不在您的管辖范围内")
-            elif not found[2].startswith(r[5]):
+                self.error(r[_ROW], household_column, f"户编号 {number} 不存在或不在您的管辖范围内")
+            elif not found[2].startswith(r[_CODE]):
                 self.error(
-                    r[0], household_column, f"户 {r[7]} 属于区划 {found[2]}，不在所属区划 {r[5]} 内"
+                    r[_ROW],
+                    household_column,
+                    f"户 {number} 属于区划 {found[2]}，不在所属区划 {r[_CODE]} 内",
                 )
             else:
                 # The household's unit is the more precise one (a grid rather than a community).
-                r[7], r[6] = found[0], found[1]
+                r[_HOUSEHOLD], r[_UNIT] = found[0], found[1]
+        self.first_row = {}  # no longer needed: its memory is the write's
 
     def write(self, progress: Progress | None) -> tuple[int, int, list[int]]:
-        encrypt = cipher().encrypt
-        blind_index = self.blind_index
-        on = self.on
-        insert_person = _RowInserter(
-            Person,
-            (
-                "name",
-                "sex",
-                "birth_date",
-                "id_number_enc",
-                "id_number_hash",
-                "id_number_mask",
-                "phone_enc",
-                "phone_hash",
-                "phone_mask",
-                "unit_id",
-                "household_id",
-                "relation",
-            ),
-        )
+        insert_person = _RowInserter(Person, _PERSON_COLUMNS)
         insert_residence = _RowInserter(Residence, ("person_id", "household_id", "started_on"))
         insert_tag = _RowInserter(PersonTag, ("person_id", "tag", "grade", "started_on"))
+        on = self.adapt_date(self.on)
         ids: list[int] = []
         for batch in _chunks(self.records, BATCH):
-            persons = []
-            for (
-                _row,
-                name,
-                number,
-                digest,
-                phone,
-                _code,
-                unit_id,
-                household_id,
-                relation,
-                _tags,
-                _grade,
-            ) in batch:
-                clear = number.number
-                persons.append(
-                    (
-                        name,
-                        number.sex,
-                        number.birth_date,
-                        encrypt(clear),
-                        digest,
-                        mask_id_number(clear),
-                        encrypt(phone) if phone else "",
-                        blind_index(phone) if phone else "",
-                        mask_phone(phone) if phone else "",
-                        unit_id,
-                        household_id,
-                        relation,
-                    )
-                )
-            insert_person(persons)
+            insert_person([(*r[_HEAD], r[_UNIT], r[_HOUSEHOLD], r[_RELATION]) for r in batch])
             # The new ids, found by the keyed hash (unique) rather than by insertion order.
-            pk_of = {
-                digest: pk
-                for chunk in _chunks([r[3] for r in batch], _IN_CHUNK)
-                for digest, pk in Person.objects.filter(id_number_hash__in=chunk).values_list(
-                    "id_number_hash", "id"
-                )
-            }
+            pk_of = _person_ids([r[_HEAD][_HASH] for r in batch])
             residences, tags = [], []
             for r in batch:
-                pk = pk_of[r[3]]
-                if r[7]:
-                    residences.append((pk, r[7], on))
-                for tag in r[9]:
-                    tags.append((pk, tag, r[10] if tag in excel.DISABILITY_TAGS else None, on))
+                pk = pk_of[r[_HEAD][_HASH]]
+                if r[_HOUSEHOLD]:
+                    residences.append((pk, r[_HOUSEHOLD], on))
+                for tag in r[_TAGS]:
+                    tags.append((pk, tag, r[_GRADE] if tag in excel.DISABILITY_TAGS else None, on))
             insert_residence(residences)
             insert_tag(tags)
             ids.extend(pk_of.values())
             if progress:
                 progress("write", len(ids))
         return len(ids), 0, [min(ids), max(ids)] if ids else []
+
+
+def _disabled(tags: tuple[str, ...]) -> bool:
+    return any(t in excel.DISABILITY_TAGS for t in tags)
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _person_ids(hashes: list[str]) -> dict[str, int]:
+    """{ID hash: id} of the persons registered under any of ``hashes``. Plain SQL: Django
+    prepares every value of an ``__in`` list in Python, which for 100,000 hashes takes
+    longer than the queries."""
+    connection = connections[router.db_for_read(Person)]
+    quote = connection.ops.quote_name
+    meta = Person._meta
+    column = quote(meta.get_field("id_number_hash").column)
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    select = f"SELECT {column}, {pk} FROM {table} WHERE {column} IN "
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for chunk in _chunks(hashes, _IN_CHUNK):
+            cursor.execute(select + f"({', '.join(['%s'] * len(chunk))})", chunk)
+            found.update(cursor.fetchall())
+    return found
+
+
+# Set in each worker process: the chunk check of the import that forked it.
+_worker_check: Callable[[list[Any]], _Checked] | None = None
+
+
+def _start_worker(check: Callable[[list[Any]], _Checked]) -> None:
+    global _worker_check
+    _worker_check = check
+
+
+def _check_in_worker(chunk: list[Any]) -> _Checked:
+    assert _worker_check is not None
+    return _worker_check(chunk)
+
+
+def _check_chunks(
+    check: Callable[[list[Any]], _Checked],
+    chunks: Iterator[list[Any]],
+    merge: Callable[[_Checked], None],
+) -> None:
+    """``merge(check(chunk))`` for every chunk, in order. A file of more than PARALLEL_MIN
+    rows is checked by WORKERS forked processes while this one reads the next chunks;
+    without fork (Windows, macOS' default) or for a small file, here."""
+    head: list[list[Any]] = []
+    rows = 0
+    for chunk in chunks:
+        head.append(chunk)
+        rows += len(chunk)
+        if rows > PARALLEL_MIN:
+            break
+    if rows <= PARALLEL_MIN or WORKERS < 1 or "fork" not in mp.get_all_start_methods():
+        for chunk in chain(head, chunks):
+            merge(check(chunk))
+        return
+    # fork: the workers inherit the importer (converters, units, keys) instead of
+    # unpickling it, and never touch the database connection they inherit.
+    context = mp.get_context("fork")
+    with context.Pool(WORKERS, initializer=_start_worker, initargs=(check,)) as pool:
+        pending: deque[Any] = deque()
+        for chunk in chain(head, chunks):
+            pending.append(pool.apply_async(_check_in_worker, (chunk,)))
+            # A few chunks ahead keep the workers busy; more would only take memory.
+            if len(pending) > 2 * WORKERS:
+                merge(pending.popleft().get())
+        while pending:
+            merge(pending.popleft().get())
 
 
 class _RowInserter:
@@ -696,14 +883,15 @@ class _RowInserter:
     row on this project's machine, most of the time of a large import. Here the statement is
     prepared once and the driver binds each row in C (sqlite3's executemany; COPY on
     PostgreSQL), about 15 µs a row. Only columns whose database value is the Python value
-    (text, numbers, ids) or a date may be given; every other column gets its model default,
+    (text, numbers, ids) may be given, and dates already adapted (``adapt_datefield_value``,
+    so that a worker process can do it); every other column gets its model default,
     auto_now fields the current time. The smaller kinds keep ``bulk_create``.
     """
 
     _PLAIN = frozenset({
         "CharField", "TextField", "ForeignKey", "PositiveSmallIntegerField",
         "PositiveIntegerField", "IntegerField", "SmallIntegerField", "BigIntegerField",
-        "BooleanField", "FloatField",
+        "BooleanField", "FloatField", "DateField",
     })  # fmt: skip
 
     def __init__(self, model: type, names: tuple[str, ...]) -> None:
@@ -719,12 +907,9 @@ class _RowInserter:
                 defaults.append(f)
                 value = now if auto else f.get_default()
                 self.constants += (f.get_db_prep_save(value, connection),)
-        self.dates: list[tuple[int, Callable[[Any], Any]]] = []
-        for i, name in enumerate(names):
+        for name in names:
             kind = fields[name].get_internal_type()
-            if kind == "DateField":
-                self.dates.append((i, connection.ops.adapt_datefield_value))
-            elif kind not in self._PLAIN:
+            if kind not in self._PLAIN:
                 raise ValueError(f"{model.__name__}.{name}: {kind} needs bulk_create")
         columns = [fields[name] for name in names] + defaults
         table = quote(model._meta.db_table)
@@ -741,14 +926,8 @@ class _RowInserter:
     def __call__(self, rows: list[tuple]) -> None:
         if not rows:
             return
-        constants, dates = self.constants, self.dates
-        params = []
-        for row in rows:
-            if dates:
-                row = list(row)
-                for i, adapt in dates:
-                    row[i] = adapt(row[i])
-            params.append((*row, *constants))
+        constants = self.constants
+        params = [(*row, *constants) for row in rows] if constants else rows
         with self.connection.cursor() as cursor:
             if self.copy_sql:
                 # The driver's own cursor: wrap its errors into Django's (IntegrityError).
@@ -1142,14 +1321,7 @@ def import_workbook(
     rows = excel.read_rows(source, prefer_sheet=sheet.label, max_columns=len(sheet.columns) + 50)
     try:
         importer.set_layout(_read_header(rows, sheet))
-        for number, values in rows:
-            if excel.is_blank(values):
-                continue
-            if importer.rows >= MAX_ROWS:
-                raise ImportFileError(f"文件超过 {MAX_ROWS:,} 行，请拆分为多个文件分别导入。")
-            importer.add_row(number, values)
-            if progress and importer.rows % 5000 == 0:
-                progress("check", importer.rows)
+        importer.read(rows, progress)
     except excel.UnreadableWorkbook as exc:
         raise ImportFileError(str(exc)) from None
     finally:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 
+from shequ.core import crypto
 from shequ.core.crypto import FieldCipher, key_from_text, load_key
 from shequ.core.idcard import IdNumber, InvalidIdNumber, parse_id_number
 from shequ.core.masking import mask_id_number, mask_phone
@@ -53,6 +58,8 @@ def protect_id_number(number: IdNumber) -> Protected:
 
 def normalise_phone(raw: str) -> str:
     """Digits of a mobile (11 digits) or landline (area code, dash, number); '' stays ''."""
+    if raw.__class__ is str and len(raw) == 11 and _MOBILE.match(raw):
+        return raw  # the common case, as typed: nothing to take out
     value = re.sub(r"[\s()（）]", "", str(raw or ""))
     if value.startswith("+86"):
         value = value[3:]
@@ -61,6 +68,13 @@ def normalise_phone(raw: str) -> str:
     if _MOBILE.match(value) or _LANDLINE.match(value):
         return value
     raise Invalid(f"电话号码格式不正确：{mask_phone(value)}", code="bad_phone", field="phone")
+
+
+def mask_normalised_phone(phone: str) -> str:
+    """``mask_phone`` of what normalise_phone returned, without its parsing for a mobile."""
+    if len(phone) == 11 and phone[0] == "1":
+        return phone[:3] + "****" + phone[7:]
+    return mask_phone(phone)
 
 
 def protect_phone(phone: str) -> Protected:
@@ -84,3 +98,47 @@ def phone_hash_of(raw: str) -> str | None:
     except Invalid:
         return None
     return cipher().blind_index(phone) if phone else None
+
+
+# ---------------------------------------------------------------------------------------
+# Many values at once, for the import of 100,000 persons. FieldCipher has one-value methods
+# only; these give the same tokens and hashes (a test checks against FieldCipher) with less
+# work per value: one os.urandom call for all nonces, HMAC from precomputed pad states.
+# ---------------------------------------------------------------------------------------
+
+
+def encrypt_many(values: Sequence[str]) -> list[str]:
+    """``[cipher().encrypt(v) for v in values]``, each with its own random nonce.
+
+    Call it in the process that uses the tokens: nonces drawn before a fork would be
+    shared by the children.
+    """
+    seal = cipher()._aead.encrypt
+    size = crypto._NONCE_BYTES
+    nonces = os.urandom(size * len(values))
+    aad, prefix, b64 = crypto._AAD, crypto._PREFIX, base64.urlsafe_b64encode
+    tokens = []
+    for i, value in enumerate(values):
+        nonce = nonces[i * size : (i + 1) * size]
+        sealed = seal(nonce, value.encode("utf-8"), aad)
+        tokens.append(prefix + b64(nonce + sealed).decode("ascii"))
+    return tokens
+
+
+def blind_indexer() -> Callable[[str], str]:
+    """A function equal to ``cipher().blind_index``, about twice as fast: the HMAC key
+    pads are hashed once (RFC 2104), not once per value."""
+    key = cipher()._mac_key
+    block = hashlib.sha256().block_size
+    key = key.ljust(block, b"\0")  # a 32-byte key is shorter than the block: padded, not hashed
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def blind_index(value: str) -> str:
+        h = inner.copy()
+        h.update(value.strip().upper().encode("utf-8"))
+        o = outer.copy()
+        o.update(h.digest())
+        return o.hexdigest()
+
+    return blind_index

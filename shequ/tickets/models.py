@@ -326,35 +326,6 @@ class TicketQuerySet(ScopedQuerySet):
     def assigned_to(self, unit: ResponsibleUnit) -> TicketQuerySet:
         return self.filter(assigned_unit=unit)
 
-    def list_values(self) -> models.QuerySet:
-        """The columns of a list row as dicts: a page of 50 without building 50 models and
-        their related units (the API list's hot path)."""
-        return self.values(
-            "id",
-            "number",
-            "status",
-            "channel",
-            "text",
-            "address",
-            "unit_code",
-            "assigned_unit_id",
-            "lat",
-            "lon",
-            "contact_name_mask",
-            "contact_phone_mask",
-            "created_at",
-            "accept_due",
-            "answer_due",
-            "reopen_count",
-            "classifier_label",
-            "classifier_confidence",
-            category_code=models.F("category__code"),
-            category_name=models.F("category__name"),
-            unit_name=models.F("admin_unit__name"),
-            assigned_department=models.F("assigned_unit__department__name"),
-            assigned_admin_unit=models.F("assigned_unit__admin_unit__name"),
-        )
-
     def for_list(self) -> TicketQuerySet:
         # The units' GeoJSON boundaries are large and never shown in a list.
         return self.select_related(
@@ -380,6 +351,7 @@ class Ticket(models.Model):
 
     number = models.CharField(_("受理编号"), max_length=20, unique=True)
     channel = models.CharField(_("渠道"), max_length=12, choices=Channel.choices)
+    # The (category, …) indexes below serve lookups by category: no index of its own.
     category = models.ForeignKey(
         Category,
         verbose_name=_("类别"),
@@ -387,6 +359,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="tickets",
+        db_index=False,
     )
     text = models.TextField(_("诉求内容"))
     extra = models.JSONField(_("补充信息"), default=dict, blank=True)
@@ -395,8 +368,9 @@ class Ticket(models.Model):
     admin_unit = models.ForeignKey(
         AdminUnit, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="tickets"
     )
-    # The admin unit's code, copied so scope is a range scan on the ticket table alone.
-    unit_code = models.CharField(_("区划代码"), max_length=15, db_index=True, editable=False)
+    # The admin unit's code, copied so scope needs no join. Not indexed: scope is a LIKE on
+    # the list's ordered index (see prefix_q), and every index costs each intake a write.
+    unit_code = models.CharField(_("区划代码"), max_length=15, editable=False)
     building = models.ForeignKey(
         Building,
         verbose_name=_("楼栋"),
@@ -425,9 +399,10 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="tickets",
+        db_index=False,  # served by the (assigned_unit, status) index
     )
     # The assigned admin unit's code ('' for a department): scope without a join.
-    assigned_code = models.CharField(max_length=15, blank=True, db_index=True, editable=False)
+    assigned_code = models.CharField(max_length=15, blank=True, editable=False)
     # 首问负责: the unit that first accepted stays accountable when work moves on.
     first_accepted_unit = models.ForeignKey(
         ResponsibleUnit,
@@ -444,6 +419,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # read with the ticket, never searched by; users are deactivated
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -452,6 +428,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # read with the ticket, never searched by; users are deactivated
     )
     client = models.CharField(_("接入系统"), max_length=60, blank=True)
 
@@ -503,6 +480,10 @@ class Ticket(models.Model):
             models.Index(fields=["contact_phone_hash", "created_at"], name="ticket_phone_recent"),
             models.Index(fields=["device_token", "created_at"], name="ticket_device_recent"),
             models.Index(fields=["category", "created_at"], name="ticket_category_created"),
+            # Status and category together (the dispatcher's usual filter) in list order.
+            models.Index(
+                fields=["category", "status", "created_at"], name="ticket_cat_status_created"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -783,3 +764,21 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.prefix}…）"
+
+
+# ------------------------------------------------------------ catalogue version
+
+
+class CatalogueVersion(models.Model):
+    """One counter, raised in the same transaction as any change to the catalogue, the
+    routing rules, the responsible units or the admin units: each process keeps these in
+    memory (:mod:`shequ.tickets.refdata`) and reloads them when the counter moves."""
+
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("目录版本")
+        verbose_name_plural = _("目录版本")
+
+    def __str__(self) -> str:
+        return str(self.n)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connections
 from django.db.models import Count, Q
 
 from shequ.accounts.models import Role
@@ -18,6 +19,7 @@ from shequ.tickets.models import (
     Status,
     Ticket,
     TicketQuerySet,
+    overdue_at,
     overdue_q,
     prefix_q,
 )
@@ -65,6 +67,90 @@ class TicketFilter:
         if self.number:
             qs = qs.filter(number=self.number.strip().upper())
         return qs
+
+    @property
+    def ordering(self) -> tuple[str, ...]:
+        """Newest first; an overdue list by deadline, longest overdue first (as the
+        supervisor's page), which is also the order of the index that finds them."""
+        return ("due_at", "id") if self.overdue else ("-created_at", "-id")
+
+
+# The columns of a list row (TicketItem's, before names are looked up).
+LIST_FIELDS = (
+    "id",
+    "number",
+    "status",
+    "channel",
+    "text",
+    "address",
+    "unit_code",
+    "assigned_unit",
+    "lat",
+    "lon",
+    "contact_name_mask",
+    "contact_phone_mask",
+    "created_at",
+    "accept_due",
+    "answer_due",
+    "reopen_count",
+    "classifier_label",
+    "classifier_confidence",
+    "category",
+    "admin_unit",
+)
+_TIMES = ("created_at", "accept_due", "answer_due")
+
+
+def page_rows(qs: TicketQuerySet, start: int, stop: int) -> list[dict[str, Any]]:
+    """Rows ``start:stop`` of ``qs`` (scoped, filtered, ordered) as plain dicts keyed by
+    column, with ``overdue`` and aware UTC times.
+
+    The ids come through the ORM, the one place for scope and filters; the values by id
+    through one plain statement. Measured on a million tickets, a ``values()`` query of
+    these twenty columns cost four times the database's own work in compiling and
+    converting, on every list request."""
+    ids = list(qs.values_list("pk", flat=True)[start:stop])
+    if not ids:
+        return []
+    meta = Ticket._meta
+    columns = [meta.get_field(name).column for name in LIST_FIELDS]
+    conn = connections[qs.db]
+    sql = "SELECT {} FROM {} WHERE {} IN ({})".format(
+        ", ".join(conn.ops.quote_name(c) for c in columns),
+        conn.ops.quote_name(meta.db_table),
+        conn.ops.quote_name(meta.pk.column),
+        ", ".join(["%s"] * len(ids)),
+    )
+    with conn.cursor() as cursor:
+        cursor.execute(sql, ids)
+        found = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+    now = clock.now()
+    rows = []
+    for pk in ids:
+        row = found.get(pk)
+        if row is None:  # deleted between the two statements
+            continue
+        for name in _TIMES:
+            row[name] = as_utc(row[name])
+        row["overdue"] = overdue_at(row["status"], row["accept_due"], row["answer_due"], now)
+        rows.append(row)
+    return rows
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A datetime column's raw value as an aware UTC datetime: SQLite's driver gives naive
+    UTC, PostgreSQL's an aware one."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def utc_json(value: datetime | None) -> str | None:
+    """An aware datetime as Django's JSON encoder writes it: ``2026-11-28T10:00:00.123Z``."""
+    if value is None:
+        return None
+    text = str(value.astimezone(UTC).replace(tzinfo=None))  # 2026-11-28 10:00:00[.123456]
+    return f"{text[:10]}T{text[11:23]}Z"
 
 
 def _start_of(day: date) -> datetime:

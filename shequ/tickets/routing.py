@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db.models import Q
 
 from shequ.registry.models import CODE_LENGTH, AdminUnit, Level
-from shequ.tickets.models import Category, ResponsibleUnit, RoutingRule, RoutingTarget
+from shequ.tickets import refdata
+from shequ.tickets.models import Category, ResponsibleUnit, RoutingTarget
 
 log = logging.getLogger(__name__)
 
@@ -34,40 +34,27 @@ def route(category: Category | None, unit: AdminUnit) -> ResponsibleUnit | None:
     """The responsible unit for ``category`` at ``unit``, or None (a dispatcher decides)."""
     if category is None:
         return None
-    prefixes = [unit.code[:n] for n in range(len(unit.code) + 1)]
-    rule = (
-        RoutingRule.objects.filter(category=category, unit_prefix__in=prefixes)
-        .select_related("responsible_unit__department", "responsible_unit__admin_unit")
-        .defer("responsible_unit__admin_unit__boundary")
-        .order_by("-unit_prefix")
-        .first()
-    )
-    if rule is not None:
-        return rule.responsible_unit
+    snap = refdata.snapshot()
+    for prefix, target in snap.rules.get(category.pk, ()):  # longest prefix first
+        if unit.code.startswith(prefix):
+            return target
     if category.routing == RoutingTarget.FIXED:
-        return category.default_unit
+        return snap.responsible_unit(category.default_unit_id)
     level = Level.STREET if category.routing == RoutingTarget.STREET else Level.COMMUNITY
     length = CODE_LENGTH[level]
     if len(unit.code) < length:
         return None  # located only at district level: no street to send it to
-    if len(unit.code) == length:
-        return unit_for_admin(unit)
-    target = (
-        AdminUnit.objects.filter(code=unit.code[:length], active=True).defer("boundary").first()
-    )
-    return unit_for_admin(target) if target else None
+    target_unit = unit if len(unit.code) == length else snap.active_unit(unit.code[:length])
+    return unit_for_admin(target_unit) if target_unit else None
 
 
 def unit_for_admin(unit: AdminUnit) -> ResponsibleUnit:
-    ru = (
-        ResponsibleUnit.objects.select_related("admin_unit")
-        .defer("admin_unit__boundary")
-        .filter(admin_unit=unit)
-        .first()
-    )
-    if ru is None:
-        ru, _ = ResponsibleUnit.objects.get_or_create(admin_unit=unit)
-    return ru
+    found = refdata.snapshot().for_admin_unit.get(unit.pk)
+    if found is None:
+        found, _ = ResponsibleUnit.objects.select_related("admin_unit").get_or_create(
+            admin_unit=unit
+        )
+    return found
 
 
 # ---------------------------------------------------------------- classifier
@@ -154,11 +141,8 @@ def classify(text: str) -> Suggestion:
 
 
 def category_for_label(label: str) -> Category | None:
+    """The active category whose code or name is ``label``."""
     if not label:
         return None
-    return (
-        Category.objects.active()
-        .select_related("deadline_class", "default_unit__department")
-        .filter(Q(code=label) | Q(name=label))
-        .first()
-    )
+    snap = refdata.snapshot()
+    return snap.by_code.get(label) or snap.by_name.get(label)

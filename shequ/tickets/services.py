@@ -30,7 +30,7 @@ from shequ.core.masking import mask_name
 from shequ.errors import Conflict, Forbidden, Invalid, NotFound
 from shequ.registry.models import AdminUnit, Building, Level
 from shequ.registry.pii import cipher, normalise_phone, protect_phone
-from shequ.tickets import clock, deadlines, notify, routing
+from shequ.tickets import clock, deadlines, notify, refdata, routing
 from shequ.tickets.models import (
     PUBLIC_CHANNELS,
     Action,
@@ -187,7 +187,12 @@ def intake(data: IntakeInput, *, actor: Any) -> IntakeResult:
                 else f"按智能分类（置信度{suggestion.confidence or 0:.2f}）自动派单"
             )
             ticket = transition(
-                ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR, unit=responsible, note=how
+                ticket,
+                Status.DISPATCHED,
+                actor=SYSTEM_ACTOR,
+                unit=responsible,
+                note=how,
+                fresh=True,
             )
         path = follow_path(ticket, token)
         transaction.on_commit(lambda: notify.receipt(ticket, _public_url(path)))
@@ -214,12 +219,7 @@ def _clean_intake(data: IntakeInput, *, actor: Any) -> dict[str, Any]:
         raise Invalid("请留下联系电话，以便回复和回访。", field="phone")
     category = None
     if data.category:
-        category = (
-            Category.objects.active()
-            .select_related("deadline_class", "default_unit__department")
-            .filter(code=str(data.category).strip())
-            .first()
-        )
+        category = refdata.snapshot().by_code.get(str(data.category).strip())
         if category is None:
             raise Invalid(
                 f"没有“{data.category}”这个诉求类别。", code="unknown_category", field="category"
@@ -285,7 +285,12 @@ def _locate(
     if actor is not None:
         units = units.in_scope(actor)
     if code:
-        unit = units.filter(code=str(code).strip()).first()
+        code = str(code).strip()
+        # A resident may name any active unit: the in-memory catalogue answers that.
+        if actor is None:
+            unit = refdata.snapshot().active_unit(code)
+        else:
+            unit = units.filter(code=code).first()
         if unit is None:
             raise NotFound(f"区划代码 {code} 不存在或不在您的管辖范围内。", field="unit")
         return unit
@@ -409,24 +414,29 @@ def _token_hash(token: str) -> str:
 
 def _repeat_of(data: IntakeInput, text_hash: str, phone_hash: str) -> Ticket | None:
     """The ticket this submission repeats: same client key (at any time), or the same
-    device or phone with the same text within :data:`DUPLICATE_WINDOW`. One query for the
-    id (it runs on every intake); the ticket is loaded only for a repeat."""
+    device or phone with the same text within :data:`DUPLICATE_WINDOW`. Each question is
+    asked on its own index (an OR of them made SQLite walk every ticket); the ticket is
+    loaded only for a repeat."""
     key = data.idempotency_key.strip()[:80]
-    device = data.device_token.strip()[:80]
-    who = Q()
-    if device:
-        who |= Q(device_token=device)
-    if phone_hash:
-        who |= Q(contact_phone_hash=phone_hash)
-    same = Q()
-    if who:
-        same = who & Q(text_hash=text_hash, created_at__gte=clock.now() - DUPLICATE_WINDOW)
     if key:
-        same |= Q(idempotency_key=key)
-    if not same:
-        return None
-    pk = Ticket.objects.filter(same).order_by("created_at").values_list("pk", flat=True).first()
-    return Ticket.objects.get(pk=pk) if pk is not None else None
+        pk = Ticket.objects.filter(idempotency_key=key).values_list("pk", flat=True).first()
+        if pk is not None:
+            return Ticket.objects.get(pk=pk)
+    since = clock.now() - DUPLICATE_WINDOW
+    device = data.device_token.strip()[:80]
+    senders = [Q(device_token=device)] if device else []
+    if phone_hash:
+        senders.append(Q(contact_phone_hash=phone_hash))
+    for who in senders:
+        pk = (
+            Ticket.objects.filter(who, text_hash=text_hash, created_at__gte=since)
+            .order_by("created_at")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if pk is not None:
+            return Ticket.objects.get(pk=pk)
+    return None
 
 
 def _serialise_repeats(data: IntakeInput, text_hash: str, phone_hash: str) -> None:

@@ -180,8 +180,12 @@ def transition(
     unit: ResponsibleUnit | None = None,
     merged_into: Ticket | None = None,
     action: Action | None = None,
+    fresh: bool = False,
 ) -> Ticket:
     """Move ``ticket`` to ``to`` as ``actor``; the only writer of ``Ticket.status``.
+
+    ``fresh`` says the caller inserted ``ticket`` in the current transaction (intake's
+    automatic dispatch): no other transaction can see it yet, so it is not read again.
 
     ``unit`` is required to dispatch. Raises :class:`NotFound` if the actor cannot see the
     ticket, :class:`Conflict` (``transition_not_allowed``, or ``stale`` when somebody else
@@ -191,7 +195,7 @@ def transition(
     """
     note = (note or "").strip()
     with transaction.atomic():
-        current = _read_for_update(ticket.pk, actor)
+        current = ticket if fresh else _read_for_update(ticket.pk, actor)
         source, previous_unit_id = current.status, current.assigned_unit_id
         edge = TRANSITIONS.get((source, to))
         if edge is None:

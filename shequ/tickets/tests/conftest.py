@@ -71,13 +71,15 @@ def reference_data(request):
 
 @pytest.fixture(autouse=True)
 def fake_classifier():
-    from shequ.tickets import deadlines, routing
+    from shequ.tickets import deadlines, refdata, routing
 
     routing.set_classifier(FakeClassifier())
     deadlines.invalidate()
+    refdata.forget()
     yield
     routing.set_classifier(None)
     deadlines.invalidate()
+    refdata.forget()
 
 
 @pytest.fixture

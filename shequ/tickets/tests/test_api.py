@@ -190,6 +190,31 @@ def test_the_list_filters_and_pages(
     assert len(client.get("/api/tickets", {"area": "220403002"}).json()["items"]) == 0
 
 
+def test_a_list_row_says_what_the_detail_says(login, file_ticket, personas, clock):
+    """The list writes rows straight from the driver: its times, units and overdue flag must
+    equal those of the detail, which goes through the schema and Django's encoder."""
+    from shequ.tickets import services
+    from shequ.tickets.tests.conftest import beijing
+
+    clock(beijing(2025, 9, 1, 10, 30, 15, 250999))
+    late = file_ticket("电梯坏了一周没人修", category="property")
+    clock(beijing(2025, 9, 1, 11, 0))
+    on_time = file_ticket("家里暖气不热怎么办", category="heating")
+    services.accept(on_time, actor=personas["handler"])
+    clock(beijing(2025, 9, 1, 15, 0))  # past the lift's two working hours to accept
+    client = login(personas["admin"])
+    rows = client.get("/api/tickets").json()["items"]
+    assert [r["id"] for r in rows] == [on_time.pk, late.pk]
+    for row in rows:
+        detail = client.get(f"/api/tickets/{row['id']}").json()
+        for key in ("created_at", "accept_due", "answer_due", "overdue", "assigned_unit_name"):
+            assert row[key] == detail[key], key
+    assert [r["overdue"] for r in rows] == [False, True]
+    # An overdue list reads longest overdue first.
+    overdue = client.get("/api/tickets", {"overdue": True}).json()["items"]
+    assert [r["id"] for r in overdue] == [late.pk]
+
+
 def test_detail_shows_the_timeline_and_the_allowed_actions(login, ticket, personas):
     body = login(personas["handler"]).get(f"/api/tickets/{ticket.pk}").json()
     assert [e["action"] for e in body["events"]] == ["submit", "dispatch"]

@@ -1,0 +1,71 @@
+"""The in-memory catalogue: every change to what routing reads takes effect on the next
+request, in this process and in the others (which see the version counter move)."""
+
+import pytest
+from django.db import connection
+
+from shequ.errors import NotFound
+from shequ.registry.models import AdminUnit, Level
+from shequ.tickets import refdata
+from shequ.tickets.models import Category, ResponsibleUnit, RoutingRule
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_rule_routes_the_next_request(file_ticket, units):
+    first = file_ticket("小区门口垃圾好几天没人清运了", category="sanitation")
+    assert first.assigned_unit.admin_unit.code == "220403001"  # the street, by default
+    community = ResponsibleUnit.objects.create(admin_unit=units["community_a"])
+    RoutingRule.objects.create(
+        category=Category.objects.get(code="sanitation"),
+        unit_prefix="220403001001",
+        responsible_unit=community,
+    )
+    second = file_ticket("楼下垃圾桶满了一直没人清运", category="sanitation")
+    assert second.assigned_unit_id == community.pk
+
+
+def test_a_category_switched_off_is_refused_at_once(file_ticket):
+    file_ticket("路灯坏了好几天，晚上很黑", category="facilities")
+    category = Category.objects.get(code="facilities")
+    category.active = False
+    category.save()
+    with pytest.raises(Exception, match="没有“facilities”这个诉求类别"):
+        file_ticket("路灯又坏了，晚上很黑", category="facilities")
+
+
+def test_a_deactivated_unit_takes_no_more_requests(file_ticket, units):
+    file_ticket(unit="220403001002")
+    units["community_a2"].active = False
+    units["community_a2"].save()
+    with pytest.raises(NotFound):
+        file_ticket("楼道灯不亮了，请尽快修理", unit="220403001002")
+
+
+def test_a_unit_created_in_bulk_is_found_without_a_signal(file_ticket, units):
+    file_ticket()  # the snapshot is loaded before the grid exists
+    AdminUnit.objects.bulk_create(
+        [
+            AdminUnit(
+                code="220403001001003",
+                name="泰安社区第三网格",
+                level=Level.GRID,
+                parent=units["community_a"],
+            )
+        ]
+    )
+    ticket = file_ticket("楼道灯不亮了，请尽快修理", unit="220403001001003")
+    assert ticket.unit_code == "220403001001003"
+
+
+def test_another_process_committing_a_change_is_seen(db):
+    held = refdata.snapshot()
+    assert refdata.snapshot() is held  # nothing changed: the same copy, no reload
+    # Another worker renames a category and raises the counter; this process only sees
+    # the counter in the database.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE tickets_category SET name = '供热' WHERE code = 'heating'")
+        cursor.execute("UPDATE tickets_catalogueversion SET n = n + 1 WHERE id = 1")
+    fresh = refdata.snapshot()
+    assert fresh is not held and fresh.version == held.version + 1
+    assert fresh.by_code["heating"].name == "供热"
