@@ -78,6 +78,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with transactions queued on a file lock (see shequ/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "shequ.sqlite"
+    # Tests in memory, as for Django's own engine name (which test runners look for).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     # SQLite cannot create the folder of its file; a fresh clone has no var/ yet.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {

@@ -1,10 +1,14 @@
-"""Telling people what happened to a ticket, after the transaction commits.
+"""Telling people what happened to a ticket.
 
 Senders are pluggable (SMS gateway, WeChat template messages…): a sender is any class with
 ``send(message)``, listed by dotted path in ``settings.TICKET_NOTIFY_SENDERS``. The
 defaults log every message and write it to the database outbox (:class:`Notification`),
-from which a gateway process delivers and marks ``sent_at``. A failing sender is logged and
-never undoes the ticket change: the change committed before anybody was told.
+from which a gateway process delivers and marks ``sent_at``.
+
+The outbox is written in the same transaction as the change (a sender with
+``in_transaction = True``): a committed change always has its messages, a rolled-back one
+has none, and intake takes the database's write lock once, not once per message. Every other
+sender runs after commit; a failing one is logged and never undoes the change.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from functools import cache
 from typing import Protocol
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -48,6 +53,8 @@ class LoggingSender:
 
 
 class OutboxSender:
+    in_transaction = True
+
     def send(self, message: Message) -> None:
         Notification.objects.create(
             ticket_id=message.ticket_id,
@@ -68,9 +75,23 @@ def senders() -> list[Sender]:
     return _senders(tuple(getattr(settings, "TICKET_NOTIFY_SENDERS", DEFAULT_SENDERS)))
 
 
-def deliver(messages: list[Message]) -> None:
+def queue(messages: list[Message]) -> None:
+    """Hand ``messages`` to the senders: the transactional ones (the outbox) now, inside
+    the caller's transaction; the others once it commits."""
+    if not messages:
+        return
+    now = [s for s in senders() if getattr(s, "in_transaction", False)]
+    later = [s for s in senders() if not getattr(s, "in_transaction", False)]
+    for sender in now:
+        for message in messages:
+            sender.send(message)
+    if later:
+        transaction.on_commit(lambda: _deliver(later, messages))
+
+
+def _deliver(to: list[Sender], messages: list[Message]) -> None:
     for message in messages:
-        for sender in senders():
+        for sender in to:
             try:
                 sender.send(message)
             except Exception:
@@ -140,8 +161,7 @@ def messages_for(ticket: Ticket, event: TicketEvent) -> list[Message]:
             found.append(Message(ticket.pk, Audience.UNIT, unit, text))
         return found
     if event.action == Action.RESOLVE:
-        answer = ticket.answers.order_by("-at", "-id").first()
-        reply = answer.text[:60] if answer else ""
+        reply = event.note[:60]  # the answer's opening words (resolve() puts them there)
         return _residents(
             ticket,
             f"【接诉即办】您反映的诉求{{number}}已答复：{reply}。"
@@ -151,19 +171,17 @@ def messages_for(ticket: Ticket, event: TicketEvent) -> list[Message]:
 
 
 def ticket_changed(ticket: Ticket, event: TicketEvent) -> None:
-    """Called after commit by :func:`shequ.tickets.workflow.transition` with the committed
-    ticket and its new event."""
-    try:
-        deliver(messages_for(ticket, event))
-    except Exception:  # telling people must never break the request that changed the ticket
-        log.exception("notifications for ticket %s failed", ticket.pk)
+    """Called by :func:`shequ.tickets.workflow.transition`, inside its transaction, with the
+    changed ticket and its new event."""
+    queue(messages_for(ticket, event))
 
 
 def receipt(ticket: Ticket, follow_url: str) -> None:
-    """The resident's receipt with the tracking number and the follow-up link (after commit)."""
+    """The resident's receipt with the tracking number and the follow-up link (called by
+    intake inside its transaction)."""
     if not ticket.contact_phone_enc:
         return
-    deliver(
+    queue(
         [
             Message(
                 ticket.pk,

@@ -241,8 +241,7 @@ def transition(
         _record_assignment(current, to, previous_unit_id, now=now)
         from shequ.tickets import notify
 
-        # The committed values are these objects': no need to read them again.
-        transaction.on_commit(lambda: notify.ticket_changed(current, event))
+        notify.ticket_changed(current, event)
     return current
 
 

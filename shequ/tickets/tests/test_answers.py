@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 
 from shequ.errors import Conflict, Forbidden, Invalid
 from shequ.tickets import duplicates, services
@@ -89,19 +90,52 @@ def test_an_answer_needs_text(file_ticket, personas):
     assert Ticket.objects.get(pk=ticket.pk).status == Status.ACCEPTED
 
 
-def test_the_answer_reaches_the_resident_after_commit(
-    file_ticket, personas, django_capture_on_commit_callbacks
+class RecordingSender:
+    """A sender that is not the outbox, such as an SMS gateway."""
+
+    sent: list = []
+
+    def send(self, message) -> None:
+        RecordingSender.sent.append(message)
+
+
+@pytest.fixture
+def recording(settings):
+    settings.TICKET_NOTIFY_SENDERS = (
+        "shequ.tickets.notify.OutboxSender",
+        f"{__name__}.RecordingSender",
+    )
+    RecordingSender.sent.clear()
+    return RecordingSender.sent
+
+
+def test_the_outbox_is_written_with_the_answer_and_other_senders_wait_for_commit(
+    file_ticket, personas, recording, django_capture_on_commit_callbacks
 ):
     handler = personas["handler"]
     ticket = services.accept(file_ticket(category="property"), actor=handler)
     Notification.objects.all().delete()
+    recording.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.resolve(ticket, actor=handler, text="电梯已修复，感谢您的反映")
-        assert not Notification.objects.exists()  # nothing is sent inside the transaction
+        note = Notification.objects.get(audience=Audience.RESIDENT)  # with the change
+        assert recording == []  # the gateway hears of it only once it is committed
     for callback in callbacks:
         callback()
-    note = Notification.objects.get(audience=Audience.RESIDENT)
+    assert [m.text for m in recording] == [note.text]
     assert "电梯已修复" in note.text and ticket.number in note.text
+
+
+def test_a_change_rolled_back_leaves_no_message(file_ticket, personas, recording):
+    handler = personas["handler"]
+    ticket = services.accept(file_ticket(category="property"), actor=handler)
+    Notification.objects.all().delete()
+    recording.clear()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.resolve(ticket, actor=handler, text="电梯已修复，感谢您的反映")
+        raise RuntimeError("the request failed after the answer")
+    assert not Notification.objects.exists() and recording == []
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.ACCEPTED
 
 
 # ------------------------------------------------------------------ duplicates
