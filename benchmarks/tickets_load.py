@@ -105,7 +105,9 @@ function request()
   local body = string.format('{"text":"%s（编号%d）","phone":"139%08d",' ..
     '"name":"测试","unit_code":"%s"}',
     texts[(counter % #texts) + 1], n, n % 100000000, units[(counter % #units) + 1])
-  return wrk.format("POST", "/api/tickets/public", {["Content-Type"] = "application/json"}, body)
+  -- A phone app sends a key per submission (the idempotency check looks it up first).
+  return wrk.format("POST", "/api/tickets/public", {["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = string.format("k-%d", n)}, body)
 end
 """
 )

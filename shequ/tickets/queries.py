@@ -149,8 +149,10 @@ def utc_json(value: datetime | None) -> str | None:
     """An aware datetime as Django's JSON encoder writes it: ``2026-11-28T10:00:00.123Z``."""
     if value is None:
         return None
-    text = str(value.astimezone(UTC).replace(tzinfo=None))  # 2026-11-28 10:00:00[.123456]
-    return f"{text[:10]}T{text[11:23]}Z"
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    text = value.isoformat()  # 2026-11-28T10:00:00[.123456]+00:00
+    return (text[:23] if value.microsecond else text[:19]) + "Z"
 
 
 def _start_of(day: date) -> datetime:

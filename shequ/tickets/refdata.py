@@ -42,6 +42,7 @@ class Snapshot:
     for_admin_unit: dict[int, ResponsibleUnit] = field(default_factory=dict)
     units: dict[str, AdminUnit] = field(default_factory=dict)  # active admin units by code
     unit_names: dict[int, str] = field(default_factory=dict)  # every admin unit, by id
+    roots: list[str] = field(default_factory=list)  # codes of the units without a parent
 
     def active_unit(self, code: str) -> AdminUnit | None:
         """The active admin unit of ``code`` (without its boundary), or None."""
@@ -129,8 +130,10 @@ def _load(version: int) -> Snapshot:
         if target is not None:
             rules[rule.category_id].append((rule.unit_prefix, target))
     snap.rules = {k: sorted(v, key=lambda r: -len(r[0])) for k, v in rules.items()}
-    for unit in AdminUnit.objects.defer("boundary"):
+    for unit in AdminUnit.objects.defer("boundary").order_by("code"):
         snap.unit_names[unit.pk] = unit.name
+        if unit.parent_id is None:
+            snap.roots.append(unit.code)
         if unit.active:
             snap.units[unit.code] = unit
     return snap

@@ -69,3 +69,18 @@ def test_another_process_committing_a_change_is_seen(db):
     fresh = refdata.snapshot()
     assert fresh is not held and fresh.version == held.version + 1
     assert fresh.by_code["heating"].name == "供热"
+
+
+def test_the_district_sees_everything_but_not_a_second_district(file_ticket, units, personas):
+    from shequ.tickets.models import Ticket
+
+    mine = file_ticket()
+    assert list(Ticket.objects.in_scope(personas["admin"])) == [mine]
+    # Another district in the same database: the first one's scope must filter again.
+    other = AdminUnit.objects.create(code="220402", name="龙山区", level=Level.DISTRICT)
+    community = AdminUnit.objects.create(
+        code="220402001001", name="龙山社区", level=Level.COMMUNITY, parent=other
+    )
+    theirs = file_ticket("楼道灯不亮了，请尽快修理", unit=community.code)
+    assert set(Ticket.objects.all()) == {mine, theirs}
+    assert list(Ticket.objects.in_scope(personas["admin"])) == [mine]
