@@ -24,6 +24,16 @@ def _fast_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Each test starts in the UI's first language: a request with the English cookie
+    leaves English active in its thread, and tests assert the Chinese messages."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
 @pytest.fixture
 def units(db):
     from shequ.registry.models import AdminUnit, Level

@@ -56,13 +56,20 @@ class OutboxSender:
     in_transaction = True
 
     def send(self, message: Message) -> None:
-        Notification.objects.create(
-            ticket_id=message.ticket_id,
-            audience=message.audience,
-            recipient=message.recipient[:100],
-            phone_enc=message.phone_enc,
-            text=message.text,
-            created_at=clock.now(),
+        self.send_many([message])
+
+    def send_many(self, messages: list[Message]) -> None:
+        now = clock.now()
+        Notification.objects.bulk_create(
+            Notification(
+                ticket_id=m.ticket_id,
+                audience=m.audience,
+                recipient=m.recipient[:100],
+                phone_enc=m.phone_enc,
+                text=m.text,
+                created_at=now,
+            )
+            for m in messages
         )
 
 
@@ -83,8 +90,11 @@ def queue(messages: list[Message]) -> None:
     now = [s for s in senders() if getattr(s, "in_transaction", False)]
     later = [s for s in senders() if not getattr(s, "in_transaction", False)]
     for sender in now:
-        for message in messages:
-            sender.send(message)
+        if hasattr(sender, "send_many"):
+            sender.send_many(messages)
+        else:
+            for message in messages:
+                sender.send(message)
     if later:
         transaction.on_commit(lambda: _deliver(later, messages))
 
@@ -176,19 +186,17 @@ def ticket_changed(ticket: Ticket, event: TicketEvent) -> None:
     queue(messages_for(ticket, event))
 
 
-def receipt(ticket: Ticket, follow_url: str) -> None:
-    """The resident's receipt with the tracking number and the follow-up link (called by
-    intake inside its transaction)."""
+def receipt(ticket: Ticket, follow_url: str) -> list[Message]:
+    """The resident's receipt with the tracking number and the follow-up link, for intake
+    to queue with the ticket."""
     if not ticket.contact_phone_enc:
-        return
-    queue(
-        [
-            Message(
-                ticket.pk,
-                Audience.RESIDENT,
-                ticket.contact_phone_mask,
-                f"【接诉即办】您的诉求已受理，编号{ticket.number}。查看进度和评价：{follow_url}",
-                ticket.contact_phone_enc,
-            )
-        ]
-    )
+        return []
+    return [
+        Message(
+            ticket.pk,
+            Audience.RESIDENT,
+            ticket.contact_phone_mask,
+            f"【接诉即办】您的诉求已受理，编号{ticket.number}。查看进度和评价：{follow_url}",
+            ticket.contact_phone_enc,
+        )
+    ]

@@ -15,7 +15,7 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -50,6 +50,8 @@ from shequ.tickets.workflow import (
     Party,
     actor_label,
     is_member,
+    plan,
+    record_assignment,
     transition,
 )
 
@@ -128,46 +130,42 @@ def intake(data: IntakeInput, *, actor: Any) -> IntakeResult:
     token = secrets.token_urlsafe(18)
     now = clock.now()
     dclass = category.deadline_class if category else None
-    with transaction.atomic():
-        _serialise_repeats(data, text_hash, phone_hash)
-        existing = _repeat_of(data, text_hash, phone_hash)
-        if existing is not None:
-            return IntakeResult(existing, created=False)
-        answer = deadlines.answer_due(now, dclass)
-        ticket = Ticket(
-            channel=clean["channel"],
-            category=category,
-            text=clean["text"],
-            extra=clean["extra"],
-            address=clean["address"],
-            admin_unit=unit,
-            unit_code=unit.code,
-            building=clean["building"],
-            lat=clean["lat"],
-            lon=clean["lon"],
-            contact_name_enc=clean["name_enc"],
-            contact_name_mask=mask_name(clean["name"]),
-            contact_phone_enc=clean["phone"].enc,
-            contact_phone_hash=phone_hash,
-            contact_phone_mask=clean["phone"].mask,
-            status=Status.SUBMITTED,
-            created_by=actor if staff else None,
-            client=data.client[:60],
-            created_at=now,
-            updated_at=now,
-            # The dispatcher's window: somebody must route it within the acceptance hours.
-            accept_due=min(deadlines.accept_due(now, dclass), answer),
-            answer_due=answer,
-            due_at=min(deadlines.accept_due(now, dclass), answer),
-            idempotency_key=data.idempotency_key.strip()[:80] or None,
-            device_token=data.device_token.strip()[:80],
-            text_hash=text_hash,
-            follow_token_hash=_token_hash(token),
-            classifier_label=suggestion.label,
-            classifier_confidence=suggestion.confidence,
-        )
-        _insert_with_number(ticket, now)
-        TicketEvent.objects.create(
+    answer = deadlines.answer_due(now, dclass)
+    # The dispatcher's window: somebody must route it within the acceptance hours.
+    accept = min(deadlines.accept_due(now, dclass), answer)
+    ticket = Ticket(
+        channel=clean["channel"],
+        category=category,
+        text=clean["text"],
+        extra=clean["extra"],
+        address=clean["address"],
+        admin_unit=unit,
+        unit_code=unit.code,
+        building=clean["building"],
+        lat=clean["lat"],
+        lon=clean["lon"],
+        contact_name_enc=clean["name_enc"],
+        contact_name_mask=mask_name(clean["name"]),
+        contact_phone_enc=clean["phone"].enc,
+        contact_phone_hash=phone_hash,
+        contact_phone_mask=clean["phone"].mask,
+        status=Status.SUBMITTED,
+        created_by=actor if staff else None,
+        client=data.client[:60],
+        created_at=now,
+        updated_at=now,
+        accept_due=accept,
+        answer_due=answer,
+        due_at=accept,
+        idempotency_key=data.idempotency_key.strip()[:80] or None,
+        device_token=data.device_token.strip()[:80],
+        text_hash=text_hash,
+        follow_token_hash=_token_hash(token),
+        classifier_label=suggestion.label,
+        classifier_confidence=suggestion.confidence,
+    )
+    events = [
+        TicketEvent(
             ticket=ticket,
             at=now,
             actor=actor if staff else None,
@@ -177,25 +175,47 @@ def intake(data: IntakeInput, *, actor: Any) -> IntakeResult:
             to_status=Status.SUBMITTED,
             note=f"{Channel(ticket.channel).label}受理",
         )
-        for upload in clean["photos"]:
-            _save_photo(ticket, upload)
-        if responsible is not None:
-            how = (
-                "按类别规则自动派单"
-                if clean["category"] is not None
-                else f"按智能分类（置信度{suggestion.confidence or 0:.2f}）自动派单"
-            )
-            ticket = transition(
-                ticket,
-                Status.DISPATCHED,
-                actor=SYSTEM_ACTOR,
-                unit=responsible,
-                note=how,
-                fresh=True,
-            )
-        path = follow_path(ticket, token)
-        notify.receipt(ticket, _public_url(path))
-    return IntakeResult(ticket, created=True, follow_token=token)
+    ]
+    dispatch = None
+    if responsible is not None:
+        how = (
+            "按类别规则自动派单"
+            if clean["category"] is not None
+            else f"按智能分类（置信度{suggestion.confidence or 0:.2f}）自动派单"
+        )
+        # The automatic dispatch goes through the transition table like any other; the ticket
+        # is then written once, already dispatched, with both events.
+        dispatch = plan(
+            ticket, Status.DISPATCHED, actor=SYSTEM_ACTOR, unit=responsible, note=how, now=now
+        )
+        dispatch.apply()
+        events.append(dispatch.event)
+    # Everything is worked out before the transaction: SQLite has one writer at a time.
+    for _attempt in range(3):
+        ticket.number = _new_number(now)
+        try:
+            with transaction.atomic():
+                _serialise_repeats(data, text_hash, phone_hash)
+                existing = _repeat_of(data, text_hash, phone_hash)
+                if existing is not None:
+                    return IntakeResult(existing, created=False)
+                ticket.save(force_insert=True)
+                TicketEvent.objects.bulk_create(events)
+                for upload in clean["photos"]:
+                    _save_photo(ticket, upload)
+                messages = notify.receipt(ticket, _public_url(follow_path(ticket, token)))
+                if dispatch is not None:
+                    record_assignment(ticket, Status.DISPATCHED, None, now=now)
+                    messages += notify.messages_for(ticket, dispatch.event)
+                notify.queue(messages)
+        except IntegrityError:
+            # A tracking number taken the same day (32⁸ a day), or a twin's key committed
+            # first: try again with a new number; the twin is then found as a repeat.
+            ticket.pk = None
+            ticket._state.adding = True
+            continue
+        return IntakeResult(ticket, created=True, follow_token=token)
+    raise Conflict("受理编号生成失败，请重试。")  # pragma: no cover - 32^8 per day
 
 
 def _clean_intake(data: IntakeInput, *, actor: Any) -> dict[str, Any]:
@@ -453,21 +473,10 @@ def _serialise_repeats(data: IntakeInput, text_hash: str, phone_hash: str) -> No
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
-def _insert_with_number(ticket: Ticket, now) -> None:
-    """Save with a fresh tracking number: date + 8 random characters, retried on a clash."""
+def _new_number(now: datetime) -> str:
+    """A tracking number: the Beijing date and 8 random characters (Crockford base 32)."""
     day = timezone.localtime(now).strftime("%y%m%d")
-    for _ in range(5):
-        ticket.number = day + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
-        try:
-            with transaction.atomic():
-                ticket.save(force_insert=True)
-            return
-        except IntegrityError:
-            if Ticket.objects.filter(number=ticket.number).exists():
-                ticket.pk = None
-                continue
-            raise
-    raise Conflict("受理编号生成失败，请重试。")  # pragma: no cover - 32^8 per day
+    return day + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
 
 
 def _public_url(path: str) -> str:

@@ -171,6 +171,84 @@ def actor_label(actor: Any) -> str:
 # ---------------------------------------------------------------- transition
 
 
+@dataclass
+class Step:
+    """A transition worked out and checked, not yet written: the columns it sets and its
+    event. :func:`transition` writes it under a row lock; intake writes the automatic
+    dispatch of a ticket it is inserting with the ticket itself."""
+
+    ticket: Ticket
+    source: str
+    to: Status
+    changes: dict[str, Any]
+    event: TicketEvent
+    previous_unit_id: int | None
+
+    def apply(self) -> None:
+        """Set the new values on the ticket object (not in the database)."""
+        for name, value in self.changes.items():
+            setattr(self.ticket, name, value)
+
+
+def plan(
+    current: Ticket,
+    to: Status,
+    *,
+    actor: Any,
+    note: str = "",
+    unit: ResponsibleUnit | None = None,
+    merged_into: Ticket | None = None,
+    action: Action | None = None,
+    now: datetime | None = None,
+) -> Step:
+    """The one place the transition table is applied: check that ``actor`` may move
+    ``current`` to ``to`` and work out what changes. Raises :class:`Conflict`
+    (``transition_not_allowed``, ``reopen_limit``), :class:`Forbidden` or :class:`Invalid`;
+    writes nothing."""
+    note = (note or "").strip()
+    source, previous_unit_id = current.status, current.assigned_unit_id
+    edge = TRANSITIONS.get((source, to))
+    if edge is None:
+        raise Conflict(
+            f"诉求当前为“{current.get_status_display()}”，不能{_verb(to, action)}。",
+            code="transition_not_allowed",
+        )
+    if not edge.parties & parties_of(actor, current):
+        raise Forbidden(f"您不能对此诉求执行“{edge.action.label}”。")
+    if edge.note_required and not note:
+        raise Invalid(f"{edge.action.label}须写明原因。", field="note")
+    if to == S.REOPENED and current.reopen_count >= MAX_REOPENS:
+        raise Conflict("此诉求已重办过一次，再次不满意将转督办。", code="reopen_limit")
+    if to == S.DISPATCHED and unit is None:
+        raise Invalid("请选择承办单位。", field="unit")
+
+    now = now or clock.now()
+    changes = _effects(current, to, now=now, unit=unit, actor=actor, merged_into=merged_into)
+    changes["status"] = to
+    changes["updated_at"] = now
+    changes["due_at"] = next_due(
+        to,
+        changes.get("accept_due", current.accept_due),
+        changes.get("answer_due", current.answer_due),
+    )
+    if "assigned_unit" in changes:
+        assigned = changes["assigned_unit"].pk if changes["assigned_unit"] else None
+    else:
+        assigned = current.assigned_unit_id
+    event = TicketEvent(
+        ticket=current,
+        at=now,
+        actor=None if isinstance(actor, Party) else actor,
+        actor_label=actor_label(actor),
+        action=action or edge.action,
+        from_status=source,
+        to_status=to,
+        unit_id=assigned or previous_unit_id,
+        note=note,
+    )
+    return Step(current, source, to, changes, event, previous_unit_id)
+
+
 def transition(
     ticket: Ticket,
     to: Status,
@@ -180,12 +258,9 @@ def transition(
     unit: ResponsibleUnit | None = None,
     merged_into: Ticket | None = None,
     action: Action | None = None,
-    fresh: bool = False,
 ) -> Ticket:
-    """Move ``ticket`` to ``to`` as ``actor``; the only writer of ``Ticket.status``.
-
-    ``fresh`` says the caller inserted ``ticket`` in the current transaction (intake's
-    automatic dispatch): no other transaction can see it yet, so it is not read again.
+    """Move ``ticket`` to ``to`` as ``actor``; the only writer of ``Ticket.status`` on an
+    existing ticket.
 
     ``unit`` is required to dispatch. Raises :class:`NotFound` if the actor cannot see the
     ticket, :class:`Conflict` (``transition_not_allowed``, or ``stale`` when somebody else
@@ -193,55 +268,21 @@ def transition(
     not a party to the edge, :class:`Invalid` if a required note or unit is missing. On any
     error nothing is written. Returns the ticket with its new values.
     """
-    note = (note or "").strip()
     with transaction.atomic():
-        current = ticket if fresh else _read_for_update(ticket.pk, actor)
-        source, previous_unit_id = current.status, current.assigned_unit_id
-        edge = TRANSITIONS.get((source, to))
-        if edge is None:
-            raise Conflict(
-                f"诉求当前为“{current.get_status_display()}”，不能{_verb(to, action)}。",
-                code="transition_not_allowed",
-            )
-        if not edge.parties & parties_of(actor, current):
-            raise Forbidden(f"您不能对此诉求执行“{edge.action.label}”。")
-        if edge.note_required and not note:
-            raise Invalid(f"{edge.action.label}须写明原因。", field="note")
-        if to == S.REOPENED and current.reopen_count >= MAX_REOPENS:
-            raise Conflict("此诉求已重办过一次，再次不满意将转督办。", code="reopen_limit")
-        if to == S.DISPATCHED and unit is None:
-            raise Invalid("请选择承办单位。", field="unit")
-
-        now = clock.now()
-        changes = _effects(current, to, now=now, unit=unit, actor=actor, merged_into=merged_into)
-        changes["status"] = to
-        changes["updated_at"] = now
-        changes["due_at"] = next_due(
-            to,
-            changes.get("accept_due", current.accept_due),
-            changes.get("answer_due", current.answer_due),
+        current = _read_for_update(ticket.pk, actor)
+        step = plan(
+            current, to, actor=actor, note=note, unit=unit, merged_into=merged_into, action=action
         )
         # The claim: only the first of two concurrent writers finds the old status.
-        updated = Ticket.objects.filter(pk=current.pk, status=source).update(**changes)
+        updated = Ticket.objects.filter(pk=current.pk, status=step.source).update(**step.changes)
         if updated != 1:
             raise Conflict("诉求刚被他人处理，请刷新后再试。", code="stale")
-        for name, value in changes.items():
-            setattr(current, name, value)
-        event = TicketEvent.objects.create(
-            ticket=current,
-            at=now,
-            actor=None if isinstance(actor, Party) else actor,
-            actor_label=actor_label(actor),
-            action=action or edge.action,
-            from_status=source,
-            to_status=to,
-            unit_id=current.assigned_unit_id or previous_unit_id,
-            note=note,
-        )
-        _record_assignment(current, to, previous_unit_id, now=now)
+        step.apply()
+        step.event.save()
+        record_assignment(current, to, step.previous_unit_id, now=step.event.at)
         from shequ.tickets import notify
 
-        notify.ticket_changed(current, event)
+        notify.ticket_changed(current, step.event)
     return current
 
 
@@ -309,7 +350,7 @@ def _effects(
     return changes
 
 
-def _record_assignment(
+def record_assignment(
     t: Ticket, to: Status, previous_unit_id: int | None, *, now: datetime
 ) -> None:
     """Keep the dispatch ledger the response rate is computed from."""

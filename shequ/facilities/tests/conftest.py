@@ -18,16 +18,6 @@ STEP = 0.001  # degrees of longitude between road nodes (about 81.5 m at 42.9° 
 
 
 @pytest.fixture(autouse=True)
-def _chinese():
-    # A request with the English cookie elsewhere in the worker leaves English active in
-    # the thread; messages asserted here are the Chinese msgids.
-    from django.utils import translation
-
-    with translation.override("zh-hans"):
-        yield
-
-
-@pytest.fixture(autouse=True)
 def _immediate_tasks(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.VAR_DIR = tmp_path
