@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -101,7 +102,13 @@ class IntakeResult:
 
 
 def follow_path(ticket: Ticket, token: str) -> str:
-    return f"{reverse('tickets:track', args=[ticket.number])}?t={token}"
+    return f"{_track_path().replace('NUMBER', ticket.number)}?t={token}"
+
+
+@cache
+def _track_path() -> str:
+    # Reversed once: the path is the same for every ticket but the number.
+    return reverse("tickets:track", args=["NUMBER"])
 
 
 def intake(data: IntakeInput, *, actor: Any) -> IntakeResult:
@@ -300,16 +307,17 @@ def _locate(
 ) -> AdminUnit:
     """The admin unit a request belongs to: the one named, the building's, the nearest
     community or grid centre to the point, the staff member's own, or the district."""
+    if code and actor is None:
+        # A resident may name any active unit: the in-memory catalogue answers that.
+        unit = refdata.snapshot().active_unit(str(code).strip())
+        if unit is None:
+            raise NotFound(f"区划代码 {code} 不存在。", field="unit")
+        return unit
     units = AdminUnit.objects.active().defer("boundary")  # large GeoJSON, not needed here
     if actor is not None:
         units = units.in_scope(actor)
     if code:
-        code = str(code).strip()
-        # A resident may name any active unit: the in-memory catalogue answers that.
-        if actor is None:
-            unit = refdata.snapshot().active_unit(code)
-        else:
-            unit = units.filter(code=code).first()
+        unit = units.filter(code=str(code).strip()).first()
         if unit is None:
             raise NotFound(f"区划代码 {code} 不存在或不在您的管辖范围内。", field="unit")
         return unit
