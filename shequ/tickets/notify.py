@@ -14,7 +14,7 @@ sender runs after commit; a failing one is logged and never undoes the change.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Protocol
 
@@ -25,6 +25,7 @@ from django.utils.module_loading import import_string
 
 from shequ.tickets import clock
 from shequ.tickets.models import Action, Audience, Notification, Ticket, TicketEvent
+from shequ.tickets.prepared import PreparedInsert
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,16 @@ class OutboxSender:
         self.send_many([message])
 
     def send_many(self, messages: list[Message]) -> None:
+        Notification.objects.bulk_create(self._rows(messages))
+
+    def prepare(self, messages: list[Message]) -> PreparedInsert:
+        """The rows compiled ahead, for a ticket not inserted yet (see :class:`Outgoing`)."""
+        return PreparedInsert(self._rows(messages))
+
+    @staticmethod
+    def _rows(messages: list[Message]) -> list[Notification]:
         now = clock.now()
-        Notification.objects.bulk_create(
+        return [
             Notification(
                 ticket_id=m.ticket_id,
                 audience=m.audience,
@@ -70,7 +79,7 @@ class OutboxSender:
                 created_at=now,
             )
             for m in messages
-        )
+        ]
 
 
 @cache
@@ -85,18 +94,45 @@ def senders() -> list[Sender]:
 def queue(messages: list[Message]) -> None:
     """Hand ``messages`` to the senders: the transactional ones (the outbox) now, inside
     the caller's transaction; the others once it commits."""
-    if not messages:
-        return
-    now = [s for s in senders() if getattr(s, "in_transaction", False)]
-    later = [s for s in senders() if not getattr(s, "in_transaction", False)]
-    for sender in now:
-        if hasattr(sender, "send_many"):
-            sender.send_many(messages)
-        else:
-            for message in messages:
-                sender.send(message)
-    if later:
-        transaction.on_commit(lambda: _deliver(later, messages))
+    Outgoing(messages, compile_ahead=False).send()
+
+
+class Outgoing:
+    """Messages about a ticket that intake is about to insert: the outbox rows are compiled
+    when this is made, before the transaction, and written by :meth:`send` inside it, with
+    the new ticket's id."""
+
+    def __init__(self, messages: list[Message], *, compile_ahead: bool = True) -> None:
+        self.messages = messages
+        transactional = [s for s in senders() if getattr(s, "in_transaction", False)]
+        self.later = [s for s in senders() if not getattr(s, "in_transaction", False)]
+        self.prepared = []
+        self.now: list[Sender] = []
+        for sender in transactional:
+            if compile_ahead and messages and hasattr(sender, "prepare"):
+                self.prepared.append(sender.prepare(messages))
+            else:
+                self.now.append(sender)
+
+    def send(self, ticket_id: int | None = None) -> None:
+        if not self.messages:
+            return
+        messages = self.messages
+        if ticket_id is not None:
+            messages = [replace(m, ticket_id=ticket_id) for m in messages]
+            for rows in self.prepared:
+                rows.set("ticket_id", ticket_id)
+        for rows in self.prepared:
+            rows.execute()
+        for sender in self.now:
+            if hasattr(sender, "send_many"):
+                sender.send_many(messages)
+            else:
+                for message in messages:
+                    sender.send(message)
+        if self.later:
+            later = self.later
+            transaction.on_commit(lambda: _deliver(later, messages))
 
 
 def _deliver(to: list[Sender], messages: list[Message]) -> None:

@@ -45,14 +45,15 @@ from shequ.tickets.models import (
     TicketEvent,
     TicketPhoto,
 )
+from shequ.tickets.prepared import PreparedInsert
 from shequ.tickets.workflow import (
     MAX_REOPENS,
     SYSTEM_ACTOR,
     Party,
     actor_label,
     is_member,
+    new_assignment,
     plan,
-    record_assignment,
     transition,
 )
 
@@ -197,24 +198,30 @@ def intake(data: IntakeInput, *, actor: Any) -> IntakeResult:
         )
         dispatch.apply()
         events.append(dispatch.event)
-    # Everything is worked out before the transaction: SQLite has one writer at a time.
+    ledger = new_assignment(ticket, Status.DISPATCHED, now=now) if dispatch else None
+    # Everything is worked out, and the rows compiled, before the transaction: SQLite has
+    # one writer at a time.
+    rows = [PreparedInsert(events)] + ([PreparedInsert([ledger])] if ledger else [])
     for _attempt in range(3):
         ticket.number = _new_number(now)
+        ticket_row = PreparedInsert([ticket])
+        messages = notify.receipt(ticket, _public_url(follow_path(ticket, token)))
+        if dispatch is not None:
+            messages += notify.messages_for(ticket, dispatch.event)
+        outgoing = notify.Outgoing(messages)
         try:
             with transaction.atomic():
                 _serialise_repeats(data, text_hash, phone_hash)
                 existing = _repeat_of(data, text_hash, phone_hash)
                 if existing is not None:
                     return IntakeResult(existing, created=False)
-                ticket.save(force_insert=True)
-                TicketEvent.objects.bulk_create(events)
+                ticket_row.execute()
                 for upload in clean["photos"]:
                     _save_photo(ticket, upload)
-                messages = notify.receipt(ticket, _public_url(follow_path(ticket, token)))
-                if dispatch is not None:
-                    record_assignment(ticket, Status.DISPATCHED, None, now=now)
-                    messages += notify.messages_for(ticket, dispatch.event)
-                notify.queue(messages)
+                for prepared in rows:
+                    prepared.set("ticket_id", ticket.pk)
+                    prepared.execute()
+                outgoing.send(ticket_id=ticket.pk)
         except IntegrityError:
             # A tracking number taken the same day (32⁸ a day), or a twin's key committed
             # first: try again with a new number; the twin is then found as a repeat.

@@ -354,19 +354,27 @@ def record_assignment(
     t: Ticket, to: Status, previous_unit_id: int | None, *, now: datetime
 ) -> None:
     """Keep the dispatch ledger the response rate is computed from."""
+    opened = new_assignment(t, to, now=now)
+    if opened is not None:
+        opened.save()
+    elif to in (S.ACCEPTED, S.RETURNED) and previous_unit_id:
+        pending = Assignment.objects.filter(
+            ticket=t, unit_id=previous_unit_id, accepted_at__isnull=True, returned_at__isnull=True
+        )
+        pending.update(**{"accepted_at" if to == S.ACCEPTED else "returned_at": now})
+
+
+def new_assignment(t: Ticket, to: Status, *, now: datetime) -> Assignment | None:
+    """The ledger row a dispatch or reopen opens (unsaved), or None."""
     if to in (S.DISPATCHED, S.REOPENED) and t.assigned_unit_id:
-        Assignment.objects.create(
+        return Assignment(
             ticket=t,
             unit_id=t.assigned_unit_id,
             reopen=to == S.REOPENED,
             at=now,
             accept_due=t.accept_due,
         )
-    elif to in (S.ACCEPTED, S.RETURNED) and previous_unit_id:
-        pending = Assignment.objects.filter(
-            ticket=t, unit_id=previous_unit_id, accepted_at__isnull=True, returned_at__isnull=True
-        )
-        pending.update(**{"accepted_at" if to == S.ACCEPTED else "returned_at": now})
+    return None
 
 
 def _verb(to: Status, action: Action | None) -> str:
