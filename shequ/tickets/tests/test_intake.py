@@ -279,3 +279,14 @@ def test_a_broken_model_file_does_not_stop_intake(settings, tmp_path, clock, per
     ticket = services.intake(data(text="楼道灯坏了很久没人修"), actor=None).ticket
 
     assert ticket.status == Status.SUBMITTED and ticket.classifier_label == ""
+
+
+def test_a_tracking_number_already_taken_is_drawn_again(file_ticket, monkeypatch):
+    from shequ.tickets import services
+
+    first = file_ticket()
+    drawn = iter([first.number, "251231FRESH001"])
+    monkeypatch.setattr(services, "_new_number", lambda now: next(drawn))
+    second = file_ticket("楼道灯坏了好几天，晚上很黑", phone="13804379999")
+    assert second.number == "251231FRESH001" and second.pk != first.pk
+    assert [e.action for e in second.events.order_by("at", "id")][0] == "submit"
