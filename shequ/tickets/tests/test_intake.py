@@ -289,4 +289,4 @@ def test_a_tracking_number_already_taken_is_drawn_again(file_ticket, monkeypatch
     monkeypatch.setattr(services, "_new_number", lambda now: next(drawn))
     second = file_ticket("楼道灯坏了好几天，晚上很黑", phone="13804379999")
     assert second.number == "251231FRESH001" and second.pk != first.pk
-    assert [e.action for e in second.events.order_by("at", "id")][0] == "submit"
+    assert second.events.order_by("at", "id").first().action == "submit"
