@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -114,6 +115,19 @@ class FieldCipher:
         sealed = self._aead.encrypt(nonce, plaintext.encode("utf-8"), _AAD)
         return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
+    def encrypt_many(self, plaintexts: Sequence[str]) -> list[str]:
+        """``[self.encrypt(p) for p in plaintexts]`` with one call for all the nonces (an
+        import encrypts 100,000 values). Call it in the process that uses the tokens:
+        nonces drawn before a fork would be shared by the children."""
+        nonces = os.urandom(_NONCE_BYTES * len(plaintexts))
+        seal, b64 = self._aead.encrypt, base64.urlsafe_b64encode
+        tokens = []
+        for i, plaintext in enumerate(plaintexts):
+            nonce = nonces[i * _NONCE_BYTES : (i + 1) * _NONCE_BYTES]
+            sealed = seal(nonce, plaintext.encode("utf-8"), _AAD)
+            tokens.append(_PREFIX + b64(nonce + sealed).decode("ascii"))
+        return tokens
+
     def decrypt(self, token: str) -> str:
         """Inverse of :meth:`encrypt`.
 
@@ -147,6 +161,22 @@ class FieldCipher:
         """
         normalized = value.strip().upper()
         return hmac.new(self._mac_key, normalized.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def blind_indexer(self) -> Callable[[str], str]:
+        """A function equal to :meth:`blind_index`, about twice as fast for many values: the
+        HMAC key pads are hashed once (RFC 2104), not once per value."""
+        key = self._mac_key.ljust(hashlib.sha256().block_size, b"\0")  # shorter than a block
+        inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+        def blind_index(value: str) -> str:
+            h = inner.copy()
+            h.update(value.strip().upper().encode("utf-8"))
+            o = outer.copy()
+            o.update(h.digest())
+            return o.hexdigest()
+
+        return blind_index
 
 
 def generate_key() -> bytes:

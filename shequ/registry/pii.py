@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -13,7 +10,6 @@ from pathlib import Path
 
 from django.conf import settings
 
-from shequ.core import crypto
 from shequ.core.crypto import FieldCipher, key_from_text, load_key
 from shequ.core.idcard import IdNumber, InvalidIdNumber, parse_id_number
 from shequ.core.masking import mask_id_number, mask_phone
@@ -100,45 +96,11 @@ def phone_hash_of(raw: str) -> str | None:
     return cipher().blind_index(phone) if phone else None
 
 
-# ---------------------------------------------------------------------------------------
-# Many values at once, for the import of 100,000 persons. FieldCipher has one-value methods
-# only; these give the same tokens and hashes (a test checks against FieldCipher) with less
-# work per value: one os.urandom call for all nonces, HMAC from precomputed pad states.
-# ---------------------------------------------------------------------------------------
-
-
 def encrypt_many(values: Sequence[str]) -> list[str]:
-    """``[cipher().encrypt(v) for v in values]``, each with its own random nonce.
-
-    Call it in the process that uses the tokens: nonces drawn before a fork would be
-    shared by the children.
-    """
-    seal = cipher()._aead.encrypt
-    size = crypto._NONCE_BYTES
-    nonces = os.urandom(size * len(values))
-    aad, prefix, b64 = crypto._AAD, crypto._PREFIX, base64.urlsafe_b64encode
-    tokens = []
-    for i, value in enumerate(values):
-        nonce = nonces[i * size : (i + 1) * size]
-        sealed = seal(nonce, value.encode("utf-8"), aad)
-        tokens.append(prefix + b64(nonce + sealed).decode("ascii"))
-    return tokens
+    """Many values at once, for the import (see :meth:`FieldCipher.encrypt_many`)."""
+    return cipher().encrypt_many(values)
 
 
 def blind_indexer() -> Callable[[str], str]:
-    """A function equal to ``cipher().blind_index``, about twice as fast: the HMAC key
-    pads are hashed once (RFC 2104), not once per value."""
-    key = cipher()._mac_key
-    block = hashlib.sha256().block_size
-    key = key.ljust(block, b"\0")  # a 32-byte key is shorter than the block: padded, not hashed
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-
-    def blind_index(value: str) -> str:
-        h = inner.copy()
-        h.update(value.strip().upper().encode("utf-8"))
-        o = outer.copy()
-        o.update(h.digest())
-        return o.hexdigest()
-
-    return blind_index
+    """``cipher().blind_index`` for many values (see :meth:`FieldCipher.blind_indexer`)."""
+    return cipher().blind_indexer()
