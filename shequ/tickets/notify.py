@@ -94,7 +94,7 @@ def senders() -> list[Sender]:
 def queue(messages: list[Message]) -> None:
     """Hand ``messages`` to the senders: the transactional ones (the outbox) now, inside
     the caller's transaction; the others once it commits."""
-    Outgoing(messages, compile_ahead=False).send()
+    Outgoing(messages).send()
 
 
 class Outgoing:
@@ -102,14 +102,14 @@ class Outgoing:
     when this is made, before the transaction, and written by :meth:`send` inside it, with
     the new ticket's id."""
 
-    def __init__(self, messages: list[Message], *, compile_ahead: bool = True) -> None:
+    def __init__(self, messages: list[Message]) -> None:
         self.messages = messages
         transactional = [s for s in senders() if getattr(s, "in_transaction", False)]
         self.later = [s for s in senders() if not getattr(s, "in_transaction", False)]
         self.prepared = []
         self.now: list[Sender] = []
         for sender in transactional:
-            if compile_ahead and messages and hasattr(sender, "prepare"):
+            if messages and hasattr(sender, "prepare"):
                 self.prepared.append(sender.prepare(messages))
             else:
                 self.now.append(sender)
