@@ -2,7 +2,8 @@
 responsible units and admin units, read on every intake and every list row.
 
 Each process keeps one :class:`Snapshot` and, before using it, reads one counter row
-(:class:`~shequ.tickets.models.CatalogueVersion`). Saving or deleting any row the snapshot
+(:class:`~shequ.tickets.models.CatalogueVersion`), once per request (a request that changes
+the catalogue reads it again; outside requests, every time). Saving or deleting any row the snapshot
 holds raises the counter in the same transaction (the signal receivers below), so every
 process sees a change as soon as it commits, not at the next restart. Rows created in bulk
 (the demo's grids) raise nothing: a code or id missing from the snapshot is looked up in the
@@ -15,6 +16,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
@@ -70,31 +72,50 @@ class Snapshot:
 
 _lock = threading.Lock()
 _current: Snapshot | None = None
+# Per thread: whether a request is being served, and the snapshot it has checked.
+_request = threading.local()
 
 
 def snapshot() -> Snapshot:
     """The catalogue as committed now: this process's copy if the counter has not moved."""
     global _current
+    checked = getattr(_request, "checked", None)
+    if checked is not None:
+        return checked
     version = _version()
     held = _current
-    if held is not None and held.version == version:
-        return held
-    with _lock:
-        if _current is None or _current.version != version:
-            _current = _load(version)
-        return _current
+    if held is None or held.version != version:
+        with _lock:
+            if _current is None or _current.version != version:
+                _current = _load(version)
+            held = _current
+    if getattr(_request, "active", False):
+        _request.checked = held
+    return held
 
 
 def forget() -> None:
     """Drop this process's copy (tests that rewrite tables behind the ORM's back)."""
     global _current
     _current = None
+    _request.checked = None
 
 
 def bump(**_: object) -> None:
     """Raise the counter (a signal receiver: saved or deleted catalogue rows)."""
+    _request.checked = None
     if not CatalogueVersion.objects.filter(pk=1).update(n=F("n") + 1):
         CatalogueVersion.objects.get_or_create(pk=1, defaults={"n": 1})
+
+
+def _request_started(**_: object) -> None:
+    _request.active = True
+    _request.checked = None
+
+
+def _request_finished(**_: object) -> None:
+    _request.active = False
+    _request.checked = None
 
 
 def _version() -> int:
@@ -140,6 +161,8 @@ def _load(version: int) -> Snapshot:
 
 
 def connect_signals() -> None:
+    request_started.connect(_request_started, dispatch_uid="tickets.refdata.request_started")
+    request_finished.connect(_request_finished, dispatch_uid="tickets.refdata.request_finished")
     for model in (Category, DeadlineClass, RoutingRule, ResponsibleUnit, Department, AdminUnit):
         uid = f"tickets.refdata.{model.__name__}"
         post_save.connect(bump, sender=model, dispatch_uid=uid + ".save")

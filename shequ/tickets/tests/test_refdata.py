@@ -84,3 +84,39 @@ def test_the_district_sees_everything_but_not_a_second_district(file_ticket, uni
     theirs = file_ticket("楼道灯不亮了，请尽快修理", unit=community.code)
     assert set(Ticket.objects.all()) == {mine, theirs}
     assert list(Ticket.objects.in_scope(personas["admin"])) == [mine]
+
+
+def _version_reads(queries) -> int:
+    return sum("tickets_catalogueversion" in q["sql"] for q in queries)
+
+
+def test_a_request_reads_the_counter_once(client, personas, file_ticket):
+    from django.test.utils import CaptureQueriesContext
+
+    file_ticket()
+    client.force_login(personas["admin"])
+    # The list looks names up in the catalogue more than once; the counter is read once.
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/tickets?category=heating").status_code == 200
+    assert _version_reads(queries.captured_queries) == 1
+    # Outside a request every call reads it: a command or a job sees each commit.
+    with CaptureQueriesContext(connection) as queries:
+        refdata.snapshot()
+        refdata.snapshot()
+    assert _version_reads(queries.captured_queries) == 2
+
+
+def test_a_change_made_during_a_request_is_seen_later_in_it(db):
+    # The receivers of request_started / request_finished (the signals themselves would
+    # also close the test's connection).
+    refdata._request_started()
+    try:
+        before = refdata.snapshot()
+        assert refdata.snapshot() is before
+        category = Category.objects.get(code="heating")
+        category.name = "供热"
+        category.save()  # raises the counter, and forgets this request's check
+        after = refdata.snapshot()
+        assert after is not before and after.by_code["heating"].name == "供热"
+    finally:
+        refdata._request_finished()
