@@ -438,7 +438,7 @@ class Ticket(models.Model):
     )
     client = models.CharField(_("接入系统"), max_length=60, blank=True)
 
-    created_at = models.DateTimeField(_("受理时间"), default=clock.now, db_index=True)
+    created_at = models.DateTimeField(_("受理时间"), default=clock.now)
     updated_at = models.DateTimeField(_("更新时间"), default=clock.now)
     dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
@@ -449,9 +449,7 @@ class Ticket(models.Model):
     answer_due = models.DateTimeField(_("办结时限"), null=True, blank=True)
     # The one of the two somebody owes now (see next_due), kept by every transition: "what is
     # overdue" is one range on one index, whose statistics only hold open tickets.
-    due_at = models.DateTimeField(
-        _("当前时限"), null=True, blank=True, db_index=True, editable=False
-    )
+    due_at = models.DateTimeField(_("当前时限"), null=True, blank=True, editable=False)
 
     # Idempotent intake: a client key (any time), or the same device/phone + text in minutes.
     idempotency_key = models.CharField(
@@ -480,15 +478,20 @@ class Ticket(models.Model):
         verbose_name = _("诉求")
         verbose_name_plural = _("诉求")
         ordering = ["-created_at", "-id"]
+        # The list indexes end with the id, as the lists' order does: PostgreSQL then reads
+        # a page from the index alone, in order (SQLite's indexes hold the rowid anyway).
         indexes = [
-            models.Index(fields=["status", "created_at"], name="ticket_status_created"),
+            models.Index(fields=["created_at", "id"], name="ticket_created"),
+            models.Index(fields=["due_at", "id"], name="ticket_due"),
+            models.Index(fields=["status", "created_at", "id"], name="ticket_status_created"),
             models.Index(fields=["assigned_unit", "status"], name="ticket_assigned_status"),
             models.Index(fields=["contact_phone_hash", "created_at"], name="ticket_phone_recent"),
             models.Index(fields=["device_token", "created_at"], name="ticket_device_recent"),
-            models.Index(fields=["category", "created_at"], name="ticket_category_created"),
+            models.Index(fields=["category", "created_at", "id"], name="ticket_category_created"),
             # Status and category together (the dispatcher's usual filter) in list order.
             models.Index(
-                fields=["category", "status", "created_at"], name="ticket_cat_status_created"
+                fields=["category", "status", "created_at", "id"],
+                name="ticket_cat_status_created",
             ),
         ]
         constraints = [

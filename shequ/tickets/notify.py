@@ -14,6 +14,7 @@ sender runs after commit; a failing one is logged and never undoes the change.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Protocol
@@ -25,7 +26,7 @@ from django.utils.module_loading import import_string
 
 from shequ.tickets import clock
 from shequ.tickets.models import Action, Audience, Notification, Ticket, TicketEvent
-from shequ.tickets.prepared import PreparedInsert
+from shequ.tickets.prepared import PreparedInsert, execute_all
 
 log = logging.getLogger(__name__)
 
@@ -114,16 +115,19 @@ class Outgoing:
             else:
                 self.now.append(sender)
 
-    def send(self, ticket_id: int | None = None) -> None:
-        if not self.messages:
-            return
+    def send(
+        self, ticket_id: int | None = None, *, with_rows: Sequence[PreparedInsert] = ()
+    ) -> None:
+        """Queue the messages (about ``ticket_id``, if given). ``with_rows``: other rows of
+        the same change, written with the outbox's in one go (see ``execute_all``)."""
         messages = self.messages
-        if ticket_id is not None:
+        if ticket_id is not None and messages:
             messages = [replace(m, ticket_id=ticket_id) for m in messages]
             for rows in self.prepared:
                 rows.set("ticket_id", ticket_id)
-        for rows in self.prepared:
-            rows.execute()
+        execute_all([*with_rows, *(self.prepared if messages else [])])
+        if not messages:
+            return
         for sender in self.now:
             if hasattr(sender, "send_many"):
                 sender.send_many(messages)

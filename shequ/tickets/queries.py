@@ -12,10 +12,9 @@ from django.db.models import Count, Q
 
 from shequ.accounts.models import Role
 from shequ.core.workdays import SHANGHAI
-from shequ.tickets import clock
+from shequ.tickets import clock, refdata
 from shequ.tickets.models import (
     OPEN_STATES,
-    Category,
     ResponsibleUnit,
     Status,
     Ticket,
@@ -49,9 +48,7 @@ class TicketFilter:
         if self.category:
             # By id, not by a join on the code: the planner can then walk the
             # (category, created_at) index in list order.
-            category_id = (
-                Category.objects.filter(code=self.category).values_list("pk", flat=True).first()
-            )
+            category_id = refdata.snapshot().category_id(self.category)
             qs = qs.filter(category_id=category_id) if category_id else qs.none()
         if self.unit:
             qs = qs.filter(assigned_unit_id=self.unit)

@@ -37,6 +37,7 @@ class Snapshot:
     version: int
     categories: dict[int, Category] = field(default_factory=dict)  # every category, by id
     by_code: dict[str, Category] = field(default_factory=dict)  # active ones
+    ids: dict[str, int] = field(default_factory=dict)  # every category's id, by code
     by_name: dict[str, Category] = field(default_factory=dict)  # active ones
     # category id → [(unit prefix, responsible unit)], longest prefix first
     rules: dict[int, list[tuple[str, ResponsibleUnit]]] = field(default_factory=dict)
@@ -52,6 +53,13 @@ class Snapshot:
         if unit is None:
             unit = AdminUnit.objects.active().defer("boundary").filter(code=code).first()
         return unit
+
+    def category_id(self, code: str) -> int | None:
+        """The id of the category ``code``, active or not, or None."""
+        pk = self.ids.get(code)
+        if pk is None:
+            pk = Category.objects.filter(code=code).values_list("pk", flat=True).first()
+        return pk
 
     def unit_name(self, pk: int | None) -> str | None:
         if pk is None:
@@ -138,6 +146,7 @@ def _load(version: int) -> Snapshot:
     ).defer("default_unit__admin_unit__boundary")
     for category in categories:
         snap.categories[category.pk] = category
+        snap.ids[category.code] = category.pk
         if category.active:
             snap.by_code[category.code] = category
             snap.by_name[category.name] = category

@@ -204,24 +204,27 @@ def intake(data: IntakeInput, *, actor: Any) -> IntakeResult:
     rows = [PreparedInsert(events)] + ([PreparedInsert([ledger])] if ledger else [])
     for _attempt in range(3):
         ticket.number = _new_number(now)
-        ticket_row = PreparedInsert([ticket])
+        ticket_row = PreparedInsert([ticket], pk=True)
         messages = notify.receipt(ticket, _public_url(follow_path(ticket, token)))
         if dispatch is not None:
             messages += notify.messages_for(ticket, dispatch.event)
         outgoing = notify.Outgoing(messages)
         try:
             with transaction.atomic():
-                _serialise_repeats(data, text_hash, phone_hash)
-                existing = _repeat_of(data, text_hash, phone_hash)
+                existing, reserved = _repeat_of(data, text_hash, phone_hash)
                 if existing is not None:
                     return IntakeResult(existing, created=False)
-                ticket_row.execute()
-                for upload in clean["photos"]:
-                    _save_photo(ticket, upload)
+                if reserved is None:  # SQLite: the insert gives the id
+                    ticket_row.execute()
+                    first = []
+                else:  # the ticket goes with its other rows, in one round trip
+                    ticket_row.set("id", reserved)
+                    first = [ticket_row]
                 for prepared in rows:
                     prepared.set("ticket_id", ticket.pk)
-                    prepared.execute()
-                outgoing.send(ticket_id=ticket.pk)
+                outgoing.send(ticket_id=ticket.pk, with_rows=[*first, *rows])
+                for upload in clean["photos"]:
+                    _save_photo(ticket, upload)
         except IntegrityError:
             # A tracking number taken the same day (32⁸ a day), or a twin's key committed
             # first: try again with a new number; the twin is then found as a repeat.
@@ -446,46 +449,62 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _repeat_of(data: IntakeInput, text_hash: str, phone_hash: str) -> Ticket | None:
+def _repeat_of(
+    data: IntakeInput, text_hash: str, phone_hash: str
+) -> tuple[Ticket | None, int | None]:
     """The ticket this submission repeats: same client key (at any time), or the same
-    device or phone with the same text within :data:`DUPLICATE_WINDOW`. Each question is
-    asked on its own index (an OR of them made SQLite walk every ticket), in plain SQL: it
-    runs on every intake, and the ORM's compilation cost fifteen times the lookup itself.
-    The ticket is loaded only for a repeat."""
+    device or phone with the same text within :data:`DUPLICATE_WINDOW`; and, on
+    PostgreSQL, the id reserved for the new ticket.
+
+    Each question is a subquery on its own index (an OR of them made SQLite walk every
+    ticket), all in one plain statement: it runs on every intake, and the ORM's compilation
+    cost fifteen times the lookup itself. On PostgreSQL the same round trip first takes a
+    lock that makes twins wait for each other (SQLite's IMMEDIATE transactions already
+    serialise writers), so the second one sees the first and stores nothing. The ticket is
+    loaded only for a repeat."""
     key = data.idempotency_key.strip()[:80]
     device = data.device_token.strip()[:80]
     since = connection.ops.adapt_datetimefield_value(clock.now() - DUPLICATE_WINDOW)
     questions = []
+    params: list[Any] = []
     if key:
-        questions.append(("idempotency_key = %s", [key]))
+        questions.append("idempotency_key = %s")
+        params.append(key)
     for column, value in (("device_token", device), ("contact_phone_hash", phone_hash)):
         if value:
-            questions.append(
-                (
-                    f"{column} = %s AND text_hash = %s AND created_at >= %s",
-                    [value, text_hash, since],
-                )
-            )
+            questions.append(f"{column} = %s AND text_hash = %s AND created_at >= %s")
+            params += [value, text_hash, since]
+    columns = [
+        f"(SELECT id FROM tickets_ticket WHERE {where} ORDER BY created_at LIMIT 1)"
+        for where in questions
+    ]
+    sql = ""
+    if connection.vendor == "postgresql":
+        seed = f"{key or device or phone_hash}|{text_hash}"
+        lock = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big", signed=True)
+        sql = "SELECT pg_advisory_xact_lock(%s); "
+        params = [lock, _ticket_sequence(), *params]
+        columns.insert(0, "nextval(%s)")
+    if not columns:
+        return None, None
     with connection.cursor() as cursor:
-        for where, params in questions:
-            cursor.execute(
-                f"SELECT id FROM tickets_ticket WHERE {where} ORDER BY created_at LIMIT 1", params
-            )
-            row = cursor.fetchone()
-            if row is not None:
-                return Ticket.objects.get(pk=row[0])
-    return None
+        cursor.execute(sql + "SELECT " + ", ".join(columns), params)
+        if sql:
+            cursor.cursor.nextset()
+        row = list(cursor.fetchone())
+    reserved = row.pop(0) if sql else None
+    found = next((pk for pk in row if pk is not None), None)
+    if found is not None:
+        return Ticket.objects.get(pk=found), None
+    return None, reserved
 
 
-def _serialise_repeats(data: IntakeInput, text_hash: str, phone_hash: str) -> None:
-    """On PostgreSQL, make twins wait for each other (SQLite's IMMEDIATE transactions
-    already serialise writers), so the second one sees the first and stores nothing."""
-    if connection.vendor != "postgresql":
-        return
-    seed = f"{data.idempotency_key or data.device_token or phone_hash}|{text_hash}"
-    key = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big", signed=True)
+@cache
+def _ticket_sequence() -> str:
+    """The sequence of the ticket ids (PostgreSQL)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [Ticket._meta.db_table, "id"])
+        return cursor.fetchone()[0]
 
 
 def _new_number(now: datetime) -> str:
