@@ -290,3 +290,32 @@ def test_a_tracking_number_already_taken_is_drawn_again(file_ticket, monkeypatch
     second = file_ticket("楼道灯坏了好几天，晚上很黑", phone="13804379999")
     assert second.number == "251231FRESH001" and second.pk != first.pk
     assert second.events.order_by("at", "id").first().action == "submit"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twins_sent_at_the_same_moment_store_one_ticket(units):
+    """Four workers take the same submission at once: the lock taken with the repeat check
+    makes them wait for each other, and the last three find the first one's ticket."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's writers queue on its own lock (shequ/sqlite tests)")
+    start = threading.Barrier(4)
+
+    def submit(_: int) -> tuple[int, bool]:
+        try:
+            start.wait()
+            # The same phone and text, no key: no unique column would catch the twins.
+            result = services.intake(data(text="同一时刻提交的同一条诉求"), actor=None)
+            return result.ticket.pk, result.created
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(submit, range(4)))
+    assert len({pk for pk, _ in results}) == 1
+    assert sorted(created for _, created in results) == [False, False, False, True]
+    assert Ticket.objects.filter(text="同一时刻提交的同一条诉求").count() == 1

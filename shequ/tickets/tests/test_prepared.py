@@ -54,3 +54,53 @@ def test_a_new_ticket_gets_its_id_and_an_expression_is_refused(file_ticket):
     copy.pk, copy.number, copy.updated_at = None, "Y" * 14, Now()
     with pytest.raises(ValueError):
         PreparedInsert([copy])
+
+
+def _copy(template: Ticket, number: str) -> Ticket:
+    copy = Ticket.objects.get(pk=template.pk)
+    copy.pk, copy.number, copy.idempotency_key = None, number, None
+    copy._state.adding = True
+    return copy
+
+
+def test_several_statements_go_in_one_trip_on_postgresql(file_ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shequ.tickets.prepared import execute_all
+
+    template = file_ticket()
+    tickets = [_copy(template, "P" * 13 + str(i)) for i in range(2)]
+    first = PreparedInsert(tickets)
+    event = TicketEvent(
+        ticket=template, at=template.created_at, actor_label="系统", action=Action.ESCALATE
+    )
+    # A value with quotes and a percent sign travels as a literal, unchanged.
+    event.note = "it's 100% 重要; DROP TABLE x"
+    second = PreparedInsert([event])
+    with CaptureQueriesContext(connection) as queries:
+        execute_all([first, second])
+    expected = 1 if connection.vendor == "postgresql" else 3
+    assert len(queries.captured_queries) == expected
+    assert all(t.pk and not t._state.adding for t in tickets) and event.pk
+    assert tickets[0].pk != tickets[1].pk
+    assert {t.number for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets])} == {
+        "P" * 13 + "0",
+        "P" * 13 + "1",
+    }
+    assert TicketEvent.objects.get(pk=event.pk).note == "it's 100% 重要; DROP TABLE x"
+
+
+def test_a_row_with_its_own_id(file_ticket):
+    from django.db import connection
+
+    template = file_ticket()
+    copy = _copy(template, "Q" * 14)
+    prepared = PreparedInsert([copy], pk=True)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('tickets_ticket', 'id'))")
+            prepared.set("id", cursor.fetchone()[0])
+    # On SQLite a NULL id is chosen by the database, as without the column.
+    prepared.execute()
+    assert Ticket.objects.get(pk=copy.pk).number == "Q" * 14
