@@ -144,7 +144,7 @@ def _rows_sql(vendor: str, count: int) -> str:
         # of a list request's time went there): SQLite stores them as that text already.
         if name in _TIMES:
             if vendor == "postgresql":
-                column = f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+                column = f"CAST({column} AT TIME ZONE 'UTC' AS TEXT)"
             else:
                 column = f"CAST({column} AS TEXT)"
         columns.append(column)
@@ -157,8 +157,9 @@ def _rows_sql(vendor: str, count: int) -> str:
 
 
 def utc_text(value: str | datetime | None) -> str | None:
-    """A time as Django stores it in SQLite: naive UTC text, ``2026-11-28 10:00:00[.123456]``
-    (a driver's aware datetime is turned into it)."""
+    """A time as naive UTC text, ``2026-11-28 10:00:00[.123456]``, as Django stores it in
+    SQLite (PostgreSQL writes it with trailing zeros of the fraction dropped, ``.1``); these
+    texts compare as the times they name."""
     if value is None or isinstance(value, str):
         return value
     if value.tzinfo is not None:
@@ -168,12 +169,12 @@ def utc_text(value: str | datetime | None) -> str | None:
 
 def json_time(text: str | None) -> str | None:
     """:func:`utc_text` as Django's JSON encoder writes a UTC time: ``…T10:00:00.123Z``, and
-    ``…T10:00:00Z`` for a whole second (PostgreSQL's text always has six decimals)."""
+    ``…T10:00:00Z`` for a whole second."""
     if text is None:
         return None
-    if len(text) == 19 or text.endswith(".000000"):
+    if len(text) <= 19:
         return f"{text[:10]}T{text[11:19]}Z"
-    return f"{text[:10]}T{text[11:23]}Z"
+    return f"{text[:10]}T{text[11:19]}.{text[20:23]:0<3}Z"
 
 
 def _start_of(day: date) -> datetime:

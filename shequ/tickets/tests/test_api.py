@@ -307,3 +307,21 @@ def test_rates_and_their_excel(login, ticket, personas):
 
 def test_hotspots_answer_for_the_street(login, ticket, personas):
     assert login(personas["officer_a"]).get("/api/tickets/hotspots").json() == []
+
+
+@pytest.mark.parametrize("micro", [0, 100000, 400, 250999])
+def test_list_times_are_written_as_django_writes_them(micro):
+    """Both databases' UTC text (SQLite's six decimals or none, PostgreSQL's without
+    trailing zeros) become the JSON Django's encoder writes for the same time."""
+    from datetime import UTC, datetime
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from shequ.tickets.queries import json_time
+
+    moment = datetime(2026, 11, 28, 10, 0, 0, micro, tzinfo=UTC)
+    sqlite_text = str(moment.replace(tzinfo=None))
+    postgres_text = sqlite_text.rstrip("0").rstrip(".") if micro else sqlite_text
+    expected = DjangoJSONEncoder().default(moment)
+    assert json_time(sqlite_text) == expected
+    assert json_time(postgres_text) == expected
