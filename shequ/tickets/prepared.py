@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+import psycopg
 from django.db import connections
 from django.db.models import Field, Model
 from django.db.models.sql import InsertQuery
@@ -82,12 +83,23 @@ def execute_all(statements: Sequence[PreparedInsert], *, using: str = "default")
                 cursor.execute(prepared.sql, params)
                 prepared._saved(obj, cursor.fetchone()[0])
             return
-        raw = cursor.cursor
-        cursor.execute(";\n".join(raw.mogrify(p.sql, params) for p, params, _ in pending))
+        send_together(cursor, [(p.sql, params) for p, params, _ in pending])
         for n, (prepared, _, obj) in enumerate(pending):
             if n:
-                raw.nextset()
+                cursor.cursor.nextset()
             prepared._saved(obj, cursor.fetchone()[0])
+
+
+def send_together(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Execute ``statements`` (SQL with ``%s`` parameters) on PostgreSQL in one round trip:
+    their values written as literals by the driver, the way Django's default client-side
+    binding sends every query. The cursor is left on the first statement's result; the
+    driver's ``nextset()`` moves to the next."""
+    raw = cursor.cursor
+    # With server-side binding (``OPTIONS["server_side_binding"]``) the cursor cannot write
+    # literals, and a query with parameters holds one statement: a client cursor writes them.
+    mogrify = getattr(raw, "mogrify", None) or psycopg.ClientCursor(raw.connection).mogrify
+    cursor.execute(";\n".join(mogrify(sql, params) for sql, params in statements))
 
 
 @cache

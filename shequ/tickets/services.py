@@ -45,7 +45,7 @@ from shequ.tickets.models import (
     TicketEvent,
     TicketPhoto,
 )
-from shequ.tickets.prepared import PreparedInsert
+from shequ.tickets.prepared import PreparedInsert, send_together
 from shequ.tickets.workflow import (
     MAX_REOPENS,
     SYSTEM_ACTOR,
@@ -478,21 +478,25 @@ def _repeat_of(
         f"(SELECT id FROM tickets_ticket WHERE {where} ORDER BY created_at LIMIT 1)"
         for where in questions
     ]
-    sql = ""
-    if connection.vendor == "postgresql":
-        seed = f"{key or device or phone_hash}|{text_hash}"
-        lock = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big", signed=True)
-        sql = "SELECT pg_advisory_xact_lock(%s); "
-        params = [lock, _ticket_sequence(), *params]
-        columns.insert(0, "nextval(%s)")
-    if not columns:
-        return None, None
     with connection.cursor() as cursor:
-        cursor.execute(sql + "SELECT " + ", ".join(columns), params)
-        if sql:
+        if connection.vendor == "postgresql":
+            select = "SELECT " + ", ".join(["nextval(%s)", *columns])
+            seed = f"{key or device or phone_hash}|{text_hash}"
+            lock = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big", signed=True)
+            send_together(
+                cursor,
+                [
+                    ("SELECT pg_advisory_xact_lock(%s)", [lock]),
+                    (select, [_ticket_sequence(), *params]),
+                ],
+            )
             cursor.cursor.nextset()
-        row = list(cursor.fetchone())
-    reserved = row.pop(0) if sql else None
+            reserved, *row = cursor.fetchone()
+        elif columns:
+            cursor.execute("SELECT " + ", ".join(columns), params)
+            reserved, row = None, cursor.fetchone()
+        else:
+            return None, None
     found = next((pk for pk in row if pk is not None), None)
     if found is not None:
         return Ticket.objects.get(pk=found), None
