@@ -104,3 +104,18 @@ def test_a_row_with_its_own_id(file_ticket):
     # On SQLite a NULL id is chosen by the database, as without the column.
     prepared.execute()
     assert Ticket.objects.get(pk=copy.pk).number == "Q" * 14
+
+
+def test_values_taken_as_they_are_equal_what_the_fields_would_send(file_ticket):
+    """The shortcut for plain values gives each column exactly what Django's own
+    ``pre_save`` and ``get_db_prep_save`` give, for a ticket with every kind of column."""
+    from django.db import connection
+
+    ticket = file_ticket()
+    ticket.lat, ticket.lon, ticket.classifier_confidence = 42.9, 125.1, 0.87
+    prepared = PreparedInsert([ticket], pk=True)
+    expected = [
+        f.get_db_prep_save(f.pre_save(ticket, True), connection) for f in prepared.fields
+    ]
+    assert [str(v) for v in prepared.rows[0]] == [str(v) for v in expected]
+    assert [v is None for v in prepared.rows[0]] == [v is None for v in expected]
