@@ -13,11 +13,11 @@ in the server) was most of an intake request's: :func:`execute_all` sends severa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-import psycopg
 from django.db import connections, models
 from django.db.models import Field, Model
 from django.db.models.sql import InsertQuery
@@ -72,39 +72,40 @@ class PreparedInsert:
 
 
 def execute_all(statements: Sequence[PreparedInsert], *, using: str = "default") -> None:
-    """Run ``statements`` in order, each object getting its primary key. On PostgreSQL
-    they travel as one string of statements, in one round trip (the driver writes each
-    row's values as literals, as it does for every query Django sends); elsewhere one by
-    one (SQLite runs in this process: a statement costs no trip)."""
+    """Run ``statements`` in order, each object getting its primary key; on PostgreSQL in
+    one round trip (see :func:`together`)."""
     pending = [
         (p, params, obj) for p in statements for params, obj in zip(p.rows, p.objs, strict=True)
     ]
-    if not pending:
-        return
     connection = connections[using]
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            for prepared, params, obj in pending:
+    cursors = []
+    try:
+        with together(connection):
+            for prepared, params, _ in pending:
+                cursor = connection.cursor()
+                cursors.append(cursor)
                 cursor.execute(prepared.sql, params)
-                prepared._saved(obj, cursor.fetchone()[0])
-            return
-        send_together(cursor, [(p.sql, params) for p, params, _ in pending])
-        for n, (prepared, _, obj) in enumerate(pending):
-            if n:
-                cursor.cursor.nextset()
+        for cursor, (prepared, _, obj) in zip(cursors, pending, strict=True):
             prepared._saved(obj, cursor.fetchone()[0])
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
-def send_together(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
-    """Execute ``statements`` (SQL with ``%s`` parameters) on PostgreSQL in one round trip:
-    their values written as literals by the driver (as Django's default client-side binding
-    sends every query). The cursor is left on the first statement's result; the driver's
-    ``nextset()`` moves to the next."""
-    raw = cursor.cursor
-    # With server-side binding (``OPTIONS["server_side_binding"]``) the cursor cannot write
-    # literals, and a query with parameters holds one statement: a client cursor writes them.
-    mogrify = getattr(raw, "mogrify", None) or psycopg.ClientCursor(raw.connection).mogrify
-    cursor.execute(";\n".join(mogrify(sql, params) for sql, params in statements))
+@contextmanager
+def together(connection: Any) -> Iterator[None]:
+    """Statements executed inside go to PostgreSQL together, in one round trip (psycopg's
+    pipeline mode), each prepared on the server like any other; their results are read
+    after the block. Elsewhere nothing changes (SQLite runs in this process: a statement
+    costs no trip)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    # Errors surface when the pipeline is flushed, outside any cursor call: Django's
+    # wrapper turns them into its own (IntegrityError…), as for a statement sent alone.
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 # Fields whose database value is the Python value itself when it has this type (Django's

@@ -45,7 +45,7 @@ from shequ.tickets.models import (
     TicketEvent,
     TicketPhoto,
 )
-from shequ.tickets.prepared import PreparedInsert, send_together
+from shequ.tickets.prepared import PreparedInsert, together
 from shequ.tickets.workflow import (
     MAX_REOPENS,
     SYSTEM_ACTOR,
@@ -458,10 +458,11 @@ def _repeat_of(
 
     Each question is a subquery on its own index (an OR of them made SQLite walk every
     ticket), all in one plain statement: it runs on every intake, and the ORM's compilation
-    cost fifteen times the lookup itself. On PostgreSQL the same round trip first takes a
-    lock that makes twins wait for each other (SQLite's IMMEDIATE transactions already
-    serialise writers), so the second one sees the first and stores nothing. The ticket is
-    loaded only for a repeat."""
+    cost fifteen times the lookup itself. On PostgreSQL the same round trip (with the
+    transaction's BEGIN) first takes a lock that makes twins wait for each other (SQLite's
+    IMMEDIATE transactions already serialise writers), so the second one sees the first and
+    stores nothing; the new ticket's id is drawn from its sequence, so the ticket and its rows
+    can go in one more trip. The ticket is loaded only for a repeat."""
     key = data.idempotency_key.strip()[:80]
     device = data.device_token.strip()[:80]
     since = connection.ops.adapt_datetimefield_value(clock.now() - DUPLICATE_WINDOW)
@@ -478,25 +479,23 @@ def _repeat_of(
         f"(SELECT id FROM tickets_ticket WHERE {where} ORDER BY created_at LIMIT 1)"
         for where in questions
     ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            select = "SELECT " + ", ".join(["nextval(%s)", *columns])
-            seed = f"{key or device or phone_hash}|{text_hash}"
-            lock = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big", signed=True)
-            send_together(
-                cursor,
-                [
-                    ("SELECT pg_advisory_xact_lock(%s)", [lock]),
-                    (select, [_ticket_sequence(), *params]),
-                ],
-            )
-            cursor.cursor.nextset()
-            reserved, *row = cursor.fetchone()
-        elif columns:
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        columns.insert(0, "nextval(%s)")
+        params.insert(0, _ticket_sequence())
+    if not columns:
+        return None, None
+    with connection.cursor() as lock, connection.cursor() as cursor:
+        with together(connection):
+            if postgres:
+                seed = f"{key or device or phone_hash}|{text_hash}"
+                digest = hashlib.sha256(seed.encode()).digest()[:8]
+                lock.execute(
+                    "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+                )
             cursor.execute("SELECT " + ", ".join(columns), params)
-            reserved, row = None, cursor.fetchone()
-        else:
-            return None, None
+        row = list(cursor.fetchone())
+    reserved = row.pop(0) if postgres else None
     found = next((pk for pk in row if pk is not None), None)
     if found is not None:
         return Ticket.objects.get(pk=found), None
