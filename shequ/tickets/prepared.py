@@ -78,6 +78,13 @@ def execute_all(statements: Sequence[PreparedInsert], *, using: str = "default")
         (p, params, obj) for p in statements for params, obj in zip(p.rows, p.objs, strict=True)
     ]
     connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            for prepared, params, obj in pending:
+                cursor.execute(prepared.sql, params)
+                prepared._saved(obj, cursor.fetchone()[0])
+        return
+    # A cursor per statement: each holds its own result until the pipeline is flushed.
     cursors = []
     try:
         with together(connection):
