@@ -19,8 +19,9 @@ starts gunicorn with 2 sync workers on 127.0.0.1 and drives it from a second pro
   filtered by state or category, pages 1–10.
 
 It prints requests/s, p50 and p99 latency for each, and each figure's ratio to the bare
-insert. Targets: intake ≥ 500 req/s with p99 < 100 ms; list ≥ 400 req/s with p99 < 100 ms.
-Absolute figures drift on a shared machine; the ratios drift less.
+insert. Targets: intake ≥ 500 req/s with p99 < 100 ms; list ≥ 400 req/s with p99 < 100 ms;
+and, since absolute figures drift on a shared machine and the ratios less, the same shares
+of this run's bare insert as of the 1,400/s it did when the targets were set (36%, 29%).
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+# The bare insert's rate on this machine when the targets were set (the issue: "about
+# 1,400/s"); intake's 500/s is 36% of it, the list's 400/s 29%.
+ISSUE_BARE = 1400
 
 BENCH_SETTINGS = """
 from shequ.settings import *  # noqa: F403
@@ -485,7 +489,14 @@ def main() -> None:
             verdict = ""
             if goal:
                 met = r["rps"] >= goal[0] and r["p99"] < goal[1]
-                verdict = f"≥{goal[0]}/s, p99<{goal[1]} ms: {'met' if met else 'NOT met'}"
+                # The targets were set when the bare insert did ISSUE_BARE/s here: the same
+                # share of this run's ceiling is the target on a machine as fast as now.
+                share = goal[0] / ISSUE_BARE
+                met_share = r["rps"] >= share * ceiling and r["p99"] < goal[1]
+                verdict = (
+                    f"≥{goal[0]}/s, p99<{goal[1]} ms: {'met' if met else 'NOT met'}; "
+                    f"≥{share:.0%} of bare: {'met' if met_share else 'NOT met'}"
+                )
             print(
                 f"{backend:<11} {label:<12} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} "
                 f"{r['rps'] / ceiling:>7.0%} {r['errors'] + r['timeouts']:>7}  {verdict}"
