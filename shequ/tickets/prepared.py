@@ -77,6 +77,8 @@ def execute_all(statements: Sequence[PreparedInsert], *, using: str = "default")
     pending = [
         (p, params, obj) for p in statements for params, obj in zip(p.rows, p.objs, strict=True)
     ]
+    if not pending:  # (an empty pipeline would still cost a trip)
+        return
     connection = connections[using]
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
