@@ -1,37 +1,19 @@
-"""The one seam for "now" in this app: tests freeze time here instead of patching Django.
+"""The tickets app's clock: :mod:`shequ.core.clock`, the one every app shares.
 
-Every deadline, overdue check and default timestamp of a ticket reads :func:`now`, so a test
-can say "it is 30 September 2025, 16:00 in Xi'an" with :func:`frozen` and get exact answers.
+``now`` is a function of this module, not the shared one re-exported, because the ticket
+models' defaults (and so their migrations) name ``shequ.tickets.clock.now``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
-from django.utils import timezone
+from shequ.core import clock
+from shequ.core.clock import frozen, today
 
-_override: Callable[[], datetime] | None = None
+__all__ = ["frozen", "now", "today"]
 
 
 def now() -> datetime:
     """The current time (aware, UTC), or the frozen time inside :func:`frozen`."""
-    return _override() if _override is not None else timezone.now()
-
-
-@contextmanager
-def frozen(at: datetime) -> Iterator[Callable[[datetime], None]]:
-    """Freeze :func:`now` at ``at``; the yielded function moves the frozen clock."""
-    global _override
-    current = [at]
-    previous = _override
-    _override = lambda: current[0]  # noqa: E731
-
-    def move(to: datetime) -> None:
-        current[0] = to
-
-    try:
-        yield move
-    finally:
-        _override = previous
+    return clock.now()
