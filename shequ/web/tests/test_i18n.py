@@ -29,3 +29,23 @@ def test_times_are_shown_in_shanghai(settings):
     assert settings.TIME_ZONE == "Asia/Shanghai" and settings.USE_TZ
     noon_utc = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     assert timezone.localtime(noon_utc).hour == 20
+
+
+@pytest.mark.parametrize(
+    ("chinese", "english"),
+    [
+        ("周一", "Monday"),
+        ("节假日", "Public holidays"),
+        ("已派单", "Dispatched"),
+        ("重办", "Reopened"),
+    ],
+)
+def test_every_capability_has_its_english(chinese, english):
+    """Words of the newer capabilities (facilities' opening days, the ticket states), not only
+    the registry's, come out in English when English is chosen."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert translation.gettext(chinese) == english
+    with translation.override("zh-hans"):
+        assert translation.gettext(chinese) == chinese
