@@ -49,3 +49,26 @@ def test_every_capability_has_its_english(chinese, english):
         assert translation.gettext(chinese) == english
     with translation.override("zh-hans"):
         assert translation.gettext(chinese) == chinese
+
+
+@pytest.mark.parametrize(
+    ("path", "english", "nav"),
+    [
+        ("/tickets/queue/", "Dispatch queue", "subnav"),
+        ("/care/", "Care visits", "care-nav"),
+        ("/facilities/", "Service facilit", "fac-tabs"),
+    ],
+)
+def test_the_pages_of_each_capability_speak_english(login, personas, settings, path, english, nav):
+    """The templates' own words, not only the models' labels, switch to English."""
+    import re
+
+    client = login(personas["admin"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(path)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'lang="en"' in body and english in body
+    # The page's own navigation carries no Chinese left over.
+    menu = re.search(rf'<nav class="{nav}".*?</nav>', body, re.S).group(0)
+    assert not re.search(r"[\u4e00-\u9fff]", menu), menu
