@@ -156,15 +156,11 @@ def _rows_sql(vendor: str, count: int) -> str:
     )
 
 
-def utc_text(value: str | datetime | None) -> str | None:
-    """A time as naive UTC text, ``2026-11-28 10:00:00[.123456]``, as Django stores it in
-    SQLite (PostgreSQL writes it with trailing zeros of the fraction dropped, ``.1``); these
-    texts compare as the times they name."""
-    if value is None or isinstance(value, str):
-        return value
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return str(value)
+def utc_text(value: datetime) -> str:
+    """An aware time as naive UTC text, ``2026-11-28 10:00:00[.123456]``, as Django stores it
+    in SQLite and as the list reads its times from either database (PostgreSQL's text drops
+    trailing zeros of the fraction, ``.1``); these texts compare as the times they name."""
+    return str(value.astimezone(UTC).replace(tzinfo=None))
 
 
 def json_time(text: str | None) -> str | None:

@@ -8,33 +8,33 @@ from shequ.tickets.prepared import PreparedInsert
 pytestmark = pytest.mark.django_db
 
 
-def test_prepared_rows_equal_what_save_writes(file_ticket):
-    ticket = file_ticket()
-    events = [
-        TicketEvent(
-            ticket=ticket,
-            at=ticket.created_at,
-            actor_label="系统",
-            action=Action.ESCALATE,
-            from_status=Status.DISPATCHED,
-            to_status=Status.DISPATCHED,
-            note=f"第{i}条备注",
-        )
-        for i in range(2)
-    ]
-    prepared = PreparedInsert(events)
-    prepared.set("ticket_id", ticket.pk)
-    prepared.execute()
-    assert all(e.pk and not e._state.adding for e in events)
-    twin = TicketEvent(
+def _event(ticket: Ticket, note: str) -> TicketEvent:
+    return TicketEvent(
         ticket=ticket,
         at=ticket.created_at,
         actor_label="系统",
         action=Action.ESCALATE,
         from_status=Status.DISPATCHED,
         to_status=Status.DISPATCHED,
-        note="第0条备注",
+        note=note,
     )
+
+
+def _copy(template: Ticket, number: str) -> Ticket:
+    copy = Ticket.objects.get(pk=template.pk)
+    copy.pk, copy.number, copy.idempotency_key = None, number, None
+    copy._state.adding = True
+    return copy
+
+
+def test_prepared_rows_equal_what_save_writes(file_ticket):
+    ticket = file_ticket()
+    events = [_event(ticket, f"第{i}条备注") for i in range(2)]
+    prepared = PreparedInsert(events)
+    prepared.set("ticket_id", ticket.pk)
+    prepared.execute()
+    assert all(e.pk and not e._state.adding for e in events)
+    twin = _event(ticket, "第0条备注")
     twin.save()
     fields = [f.attname for f in TicketEvent._meta.concrete_fields if f.attname != "id"]
     stored = TicketEvent.objects.filter(pk__in=[events[0].pk, twin.pk]).values(*fields)
@@ -46,21 +46,12 @@ def test_a_new_ticket_gets_its_id_and_an_expression_is_refused(file_ticket):
     from django.db.models.functions import Now
 
     template = file_ticket()
-    copy = Ticket.objects.get(pk=template.pk)
-    copy.pk, copy.number, copy.idempotency_key = None, "X" * 14, None
-    copy._state.adding = True
+    copy = _copy(template, "X" * 14)
     PreparedInsert([copy]).execute()
     assert copy.pk and Ticket.objects.get(pk=copy.pk).number == "X" * 14
     copy.pk, copy.number, copy.updated_at = None, "Y" * 14, Now()
     with pytest.raises(ValueError):
         PreparedInsert([copy])
-
-
-def _copy(template: Ticket, number: str) -> Ticket:
-    copy = Ticket.objects.get(pk=template.pk)
-    copy.pk, copy.number, copy.idempotency_key = None, number, None
-    copy._state.adding = True
-    return copy
 
 
 def test_several_statements_go_in_one_trip_on_postgresql(file_ticket):
@@ -72,10 +63,7 @@ def test_several_statements_go_in_one_trip_on_postgresql(file_ticket):
     template = file_ticket()
     tickets = [_copy(template, "P" * 13 + str(i)) for i in range(2)]
     first = PreparedInsert(tickets)
-    event = TicketEvent(
-        ticket=template, at=template.created_at, actor_label="系统", action=Action.ESCALATE
-    )
-    event.note = "it's 100% 重要; DROP TABLE x"
+    event = _event(template, "it's 100% 重要; DROP TABLE x")
     second = PreparedInsert([event])
     # How each statement was sent: on PostgreSQL inside psycopg's pipeline (queued, one
     # round trip for all three).
