@@ -124,6 +124,7 @@ LOGIN_LOCK_MINUTES = env_int("SHEQU_LOGIN_LOCK_MINUTES", 15)
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "shequ" / "locale"]
+FORMAT_MODULE_PATH = ["shequ.formats"]  # 24-hour times and unpadded months in both languages
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

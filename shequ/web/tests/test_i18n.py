@@ -72,3 +72,55 @@ def test_the_pages_of_each_capability_speak_english(login, personas, settings, p
     # The page's own navigation carries no Chinese left over.
     menu = re.search(rf'<nav class="{nav}".*?</nav>', body, re.S).group(0)
     assert not re.search(r"[\u4e00-\u9fff]", menu), menu
+
+
+@pytest.mark.parametrize(
+    ("name", "chinese", "english"),
+    [
+        ("DATE_FORMAT", "2026年9月5日", "Sep 5, 2026"),
+        ("DATETIME_FORMAT", "2026年9月5日 20:45", "Sep 5, 2026 20:45"),
+        ("YEAR_MONTH_FORMAT", "2026年9月", "September 2026"),
+        ("MONTH_DAY_FORMAT", "9月5日", "Sep 5"),
+        ("SHORT_DATETIME_FORMAT", "9月5日 20:45", "Sep 5 20:45"),
+    ],
+)
+def test_dates_are_written_in_the_page_language(name, chinese, english):
+    """Templates name their date formats; each language writes them its own way, both on a
+    24-hour clock and in Shanghai time."""
+    from datetime import UTC, datetime
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template(f'{{{{ at|date:"{name}" }}}}')
+    at = datetime(2026, 9, 5, 12, 45, tzinfo=UTC)  # 20:45 in Shanghai
+    with translation.override("zh-hans"):
+        assert template.render(Context({"at": at})) == chinese
+    with translation.override("en"):
+        assert template.render(Context({"at": at})) == english
+
+
+def test_no_template_writes_a_chinese_date_format():
+    """A date written with a literal Chinese format stays Chinese on an English page."""
+    import re
+    from pathlib import Path
+
+    import shequ
+
+    root = Path(shequ.__file__).parent
+    offenders = [
+        f"{path.relative_to(root)}: {match}"
+        for path in root.rglob("*.html")
+        for match in re.findall(r'\|(?:date|time):["\']([^"\']*)["\']', path.read_text())
+        if re.search(r"[\u4e00-\u9fff]", match)
+    ]
+    assert offenders == []
+
+
+def test_the_care_page_writes_today_in_english(login, personas, settings):
+    import re
+
+    client = login(personas["admin"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    heading = re.search(r"<h1>.*?</h1>", client.get("/care/").content.decode(), re.S).group(0)
+    assert re.search(r"[A-Z][a-z]{2} \d{1,2}, 20\d\d", heading), heading

@@ -1,0 +1,6 @@
+DATE_FORMAT = "M j, Y"  # Sep 5, 2026
+DATETIME_FORMAT = "M j, Y H:i"  # Sep 5, 2026 20:45
+YEAR_MONTH_FORMAT = "F Y"  # September 2026
+MONTH_DAY_FORMAT = "M j"  # Sep 5
+SHORT_DATETIME_FORMAT = "M j H:i"  # Sep 5 20:45
+TIME_FORMAT = "H:i"

@@ -1,0 +1,6 @@
+DATE_FORMAT = "Y年n月j日"  # 2026年9月5日
+DATETIME_FORMAT = "Y年n月j日 H:i"  # 2026年9月5日 20:45
+YEAR_MONTH_FORMAT = "Y年n月"  # 2026年9月
+MONTH_DAY_FORMAT = "n月j日"  # 9月5日
+SHORT_DATETIME_FORMAT = "n月j日 H:i"  # 9月5日 20:45
+TIME_FORMAT = "H:i"
