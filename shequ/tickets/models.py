@@ -384,6 +384,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tickets",
+        db_index=False,  # a partial index of the tickets that have one (Meta)
     )
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lon = models.FloatField(_("经度"), null=True, blank=True)
@@ -417,6 +418,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="first_accepted_tickets",
+        db_index=False,  # a partial index of the tickets that have one (Meta)
     )
     first_accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -467,6 +469,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged",
+        db_index=False,  # a partial index of the tickets that have one (Meta)
     )
     classifier_label = models.CharField(_("分类建议"), max_length=40, blank=True)
     classifier_confidence = models.FloatField(_("分类置信度"), null=True, blank=True)
@@ -486,12 +489,28 @@ class Ticket(models.Model):
             models.Index(fields=["status", "created_at", "id"], name="ticket_status_created"),
             models.Index(fields=["assigned_unit", "status"], name="ticket_assigned_status"),
             models.Index(fields=["contact_phone_hash", "created_at"], name="ticket_phone_recent"),
-            models.Index(fields=["device_token", "created_at"], name="ticket_device_recent"),
             models.Index(fields=["category", "created_at", "id"], name="ticket_category_created"),
             # Status and category together (the dispatcher's usual filter) in list order.
             models.Index(
                 fields=["category", "status", "created_at", "id"],
                 name="ticket_cat_status_created",
+            ),
+            # Columns that most tickets leave empty are indexed only where filled: each index
+            # is a write on every intake, and a row it leaves out costs nothing. A query by
+            # value (and the deletion checks, `IN (…)`) still uses them; the repeat check
+            # says `device_token <> ''` so that the planners see the condition holds.
+            *(
+                models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=index)
+                for name, index in [
+                    ("building", "ticket_building"),
+                    ("first_accepted_unit", "ticket_first_accepted"),
+                    ("merged_into", "ticket_merged_into"),
+                ]
+            ),
+            models.Index(
+                fields=["device_token", "created_at"],
+                condition=~Q(device_token=""),
+                name="ticket_device_recent",
             ),
         ]
         constraints = [
@@ -539,7 +558,8 @@ class TicketEvent(models.Model):
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="events"
     )
-    at = models.DateTimeField(_("时间"), default=clock.now, db_index=True)
+    # Read by ticket (a ticket's timeline), never by time alone: no index of its own.
+    at = models.DateTimeField(_("时间"), default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -547,6 +567,7 @@ class TicketEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # partial (Meta): most events are the system's or a resident's
     )
     actor_label = models.CharField(_("操作方"), max_length=60)
     action = models.CharField(_("动作"), max_length=10, choices=Action.choices)
@@ -559,6 +580,7 @@ class TicketEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # partial (Meta): a submission has no unit yet
     )
     note = models.TextField(_("说明"), blank=True)
 
@@ -566,6 +588,10 @@ class TicketEvent(models.Model):
         verbose_name = _("诉求流转记录")
         verbose_name_plural = _("诉求流转记录")
         ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor"),
+            models.Index(fields=["unit"], condition=Q(unit__isnull=False), name="event_unit"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
@@ -581,6 +607,7 @@ class Assignment(models.Model):
         verbose_name=_("承办单位"),
         on_delete=models.PROTECT,
         related_name="assignments",
+        db_index=False,  # served by the (unit, at) index
     )
     reopen = models.BooleanField(_("重办"), default=False)
     at = models.DateTimeField(_("派单时间"), default=clock.now)

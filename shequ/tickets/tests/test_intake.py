@@ -119,6 +119,65 @@ def test_a_client_key_or_a_device_token_makes_intake_idempotent(clock, personas)
     assert again.ticket == by_device.ticket and Ticket.objects.count() == 2
 
 
+def test_each_repeat_question_is_read_from_its_own_index(clock, personas):
+    """The device index holds only tickets with a token. With statistics that found it
+    empty (tickets filed without one, then ANALYZE), the repeat check still reads each of
+    its questions (key, device, phone) from its index, never a range of recent tickets."""
+    from django.db import connection
+
+    for i in range(3):
+        services.intake(data(phone=f"1390000000{i}"), actor=None)
+    seen = []
+
+    def keep(execute, sql, params, many, context):
+        if "ORDER BY created_at LIMIT 1" in sql:
+            seen.append((sql, params))
+        return execute(sql, params, many, context)
+
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tickets_ticket" if postgres else "ANALYZE")
+        with connection.execute_wrapper(keep):
+            services.intake(data(idempotency_key="k-1", device_token="app-1"), actor=None)
+        ((sql, params),) = seen
+        if postgres:  # (the table is small: make the planner show which indexes it can use)
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "ticket_device_recent" in plan and "ticket_phone_recent" in plan, plan
+    assert "idempotency_key" in plan and "ticket_created" not in plan, plan
+
+
+def test_intake_writes_no_index_of_columns_it_leaves_empty(clock, personas, units):
+    """Columns that a new ticket and its events leave empty are indexed only where filled
+    (the migration dropped Django's full indexes by name); the deletion checks still find
+    their rows through them."""
+    from django.db import connection
+
+    from shequ.registry.models import Building
+
+    def indexes(table):
+        with connection.cursor() as cursor:
+            found = connection.introspection.get_constraints(cursor, table)
+        return {name for name, c in found.items() if c["index"] and not c["unique"]}
+
+    ticket_indexes, event_indexes = indexes("tickets_ticket"), indexes("tickets_ticketevent")
+    assert {"ticket_building", "ticket_first_accepted", "ticket_merged_into"} <= ticket_indexes
+    assert not any(name.startswith("tickets_ticket_building_id") for name in ticket_indexes)
+    assert {"event_actor", "event_unit"} <= event_indexes
+    assert not any("_at_" in name for name in event_indexes)
+    assert not any("unit_id" in name for name in indexes("tickets_assignment"))
+
+    building = Building.objects.create(unit=units["grid_a"], number="9号楼")
+    ticket = services.intake(data(building_id=building.pk), actor=None).ticket
+    assert ticket.building_id == building.pk
+    building.delete()  # SET_NULL: found through the partial index
+    ticket.refresh_from_db()
+    assert ticket.building_id is None
+
+
 def test_rules_send_sanitation_to_the_street_and_the_village_to_the_department(file_ticket):
     street = file_ticket("小区门口垃圾好几天没人清运了", category="sanitation")
     assert street.assigned_unit.admin_unit.code == "220403001"
