@@ -32,6 +32,13 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class TooMany(DomainError):
+    """More requests than a rule allows in a time (a resident's daily number of requests)."""
+
+    status = 429
+    code = "too_many"
+
+
 class Conflict(DomainError):
     """The record exists already, or the transition is not allowed from its current state."""
 

@@ -156,6 +156,10 @@ IMPORT_MAX_BYTES = env_int("SHEQU_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# New requests one phone number may file through the public channels in 24 hours (0: no
+# limit). Staff at the window or the hotline, and client systems, are not limited.
+TICKET_PUBLIC_DAILY_LIMIT = env_int("SHEQU_PUBLIC_DAILY_LIMIT", 10)
+
 TICKET_CLASSIFIER_PATH = Path(env_str("SHEQU_CLASSIFIER_PATH", str(VAR_DIR / "classifier.joblib")))
 
 SESSION_ENGINE = "shequ.accounts.sessions"

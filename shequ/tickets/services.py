@@ -27,7 +27,7 @@ from django.utils import timezone
 from shequ.accounts.models import Role
 from shequ.audit import services as audit
 from shequ.core.masking import mask_name
-from shequ.errors import Conflict, Forbidden, Invalid, NotFound
+from shequ.errors import Conflict, Forbidden, Invalid, NotFound, TooMany
 from shequ.registry.models import AdminUnit, Building, Level
 from shequ.registry.pii import cipher, normalise_phone, protect_phone
 from shequ.tickets import clock, deadlines, notify, refdata, routing
@@ -59,6 +59,8 @@ from shequ.tickets.workflow import (
 
 # The same request again within this window is the same request (double tap, redial).
 DUPLICATE_WINDOW = timedelta(minutes=10)
+# The public channels' limit per phone (settings.TICKET_PUBLIC_DAILY_LIMIT) counts this far.
+LIMIT_WINDOW = timedelta(hours=24)
 TEXT_MIN, TEXT_MAX = 5, 2000
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -202,6 +204,10 @@ def intake(data: IntakeInput, *, actor: Any) -> IntakeResult:
     # Everything is worked out, and the rows compiled, before the transaction: SQLite has
     # one writer at a time.
     rows = [PreparedInsert(events)] + ([PreparedInsert([ledger])] if ledger else [])
+    # A resident's phone files a limited number a day (a flood from one number would bury
+    # the dispatchers); the count is one more question of the repeat check.
+    public = not staff and not data.client and bool(phone_hash)
+    limit = getattr(settings, "TICKET_PUBLIC_DAILY_LIMIT", 0) if public else 0
     for _attempt in range(3):
         ticket.number = _new_number(now)
         ticket_row = PreparedInsert([ticket], pk=True)
@@ -211,9 +217,15 @@ def intake(data: IntakeInput, *, actor: Any) -> IntakeResult:
         outgoing = notify.Outgoing(messages)
         try:
             with transaction.atomic():
-                existing, reserved = _repeat_of(data, text_hash, phone_hash)
+                existing, reserved, recent = _repeat_of(data, text_hash, phone_hash, limit)
                 if existing is not None:
                     return IntakeResult(existing, created=False)
+                if limit and recent >= limit:
+                    raise TooMany(
+                        f"同一手机号24小时内最多可提交{limit}件诉求。情况紧急请拨打12345热线，"
+                        "或到社区服务站当面反映。",
+                        field="phone",
+                    )
                 if reserved is None:  # SQLite: the insert gives the id
                     ticket_row.execute()
                     first = []
@@ -450,11 +462,12 @@ def _token_hash(token: str) -> str:
 
 
 def _repeat_of(
-    data: IntakeInput, text_hash: str, phone_hash: str
-) -> tuple[Ticket | None, int | None]:
+    data: IntakeInput, text_hash: str, phone_hash: str, limit: int = 0
+) -> tuple[Ticket | None, int | None, int]:
     """The ticket this submission repeats: same client key (at any time), or the same
-    device or phone with the same text within :data:`DUPLICATE_WINDOW`; and, on
-    PostgreSQL, the id reserved for the new ticket.
+    device or phone with the same text within :data:`DUPLICATE_WINDOW`; on PostgreSQL, the
+    id reserved for the new ticket; and, with a ``limit``, how many of it (counted up to
+    it) the phone filed within :data:`LIMIT_WINDOW`.
 
     Each question is a subquery on its own index (an OR of them made SQLite walk every
     ticket), all in one plain statement: it runs on every intake, and the ORM's compilation
@@ -485,11 +498,18 @@ def _repeat_of(
             questions.append(f"{where} AND text_hash = %s AND created_at >= %s")
             params += [value, text_hash, since]
     columns = [f"(SELECT id FROM {q} ORDER BY created_at LIMIT 1)" for q in questions]
+    if limit:
+        columns.append(
+            "(SELECT count(*) FROM (SELECT 1 FROM tickets_ticket WHERE contact_phone_hash = %s"
+            " AND created_at >= %s LIMIT %s) AS recent)"
+        )
+        since_day = connection.ops.adapt_datetimefield_value(clock.now() - LIMIT_WINDOW)
+        params += [phone_hash, since_day, limit]
     if postgres:
         columns.insert(0, "nextval(%s)")
         params.insert(0, _ticket_sequence())
     if not columns:
-        return None, None
+        return None, None, 0
     with connection.cursor() as lock, connection.cursor() as cursor:
         with together(connection):
             if postgres:
@@ -501,10 +521,11 @@ def _repeat_of(
             cursor.execute("SELECT " + ", ".join(columns), params)
         row = list(cursor.fetchone())
     reserved = row.pop(0) if postgres else None
+    recent = row.pop() if limit else 0
     found = next((pk for pk in row if pk is not None), None)
     if found is not None:
-        return Ticket.objects.get(pk=found), None
-    return None, reserved
+        return Ticket.objects.get(pk=found), None, recent
+    return None, reserved, recent
 
 
 @cache

@@ -53,6 +53,15 @@ def test_pressing_submit_twice_stores_one_request(client, clock, personas):
     assert "已经提交过" in response.content.decode()
 
 
+def test_a_phone_over_its_daily_number_is_told_where_else_to_go(client, clock, personas, settings):
+    settings.TICKET_PUBLIC_DAILY_LIMIT = 1
+    client.post(reverse("tickets:submit"), FORM)
+    again = {**FORM, "text": "楼下井盖破损，晚上很危险", "idempotency_key": "form-2"}
+    response = client.post(reverse("tickets:submit"), again)
+    assert response.status_code == 200 and Ticket.objects.count() == 1
+    assert "24小时内最多可提交1件诉求" in response.content.decode()
+
+
 def test_bad_input_on_the_page_shows_a_message_and_stores_nothing(client, clock, personas):
     response = client.post(reverse("tickets:submit"), {**FORM, "phone": "12345"})
     assert response.status_code == 200
@@ -155,7 +164,11 @@ def test_list_pages_cost_a_fixed_number_of_queries(
     from shequ.tickets.tests.conftest import beijing
 
     for i in range(40):  # 30 dispatched to 区住建局, 10 waiting for a dispatcher
-        file_ticket(f"第{i}件关于电梯的诉求", category="property" if i % 4 else None)
+        file_ticket(
+            f"第{i}件关于电梯的诉求",
+            category="property" if i % 4 else None,
+            phone=f"1380437{i:04d}",  # forty residents (one may file ten a day)
+        )
     clock(beijing(2025, 9, 3, 9, 0))
     client = login(personas["admin"] if name != "tickets:inbox" else personas["handler"])
     with django_assert_max_num_queries(14):

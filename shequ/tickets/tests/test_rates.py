@@ -115,7 +115,10 @@ def test_a_grid_whose_sanitation_reports_jump_is_a_hotspot_for_its_street(
         for i in range(3):
             clock(monday - timedelta(weeks=week) + timedelta(hours=i))
             file_ticket(
-                f"第二网格垃圾桶满了没人清{week}-{i}", category="sanitation", unit="220403001001002"
+                f"第二网格垃圾桶满了没人清{week}-{i}",
+                category="sanitation",
+                unit="220403001001002",
+                phone=f"13900{week:03d}{i:03d}",  # residents of the grid, not one phone
             )
     # 第一网格: nothing for eight weeks, then four reports this week.
     for i in range(4):
