@@ -102,6 +102,35 @@ def snapshot() -> Snapshot:
     return held
 
 
+class Stale(Exception):
+    """The counter moved since the copy a request assumed (see :func:`assume`)."""
+
+
+def assume() -> int | None:
+    """For a request about to make a statement anyway: take this process's copy as the
+    request's without reading the counter, and return its version, which the caller must
+    compare with the counter in that statement (:data:`VERSION_SQL`), raising
+    :class:`Stale` and starting again after :func:`recheck` if it moved. Returns None
+    (nothing to compare) when the request has checked already, outside a request, or
+    before the first copy; those read the counter as :func:`snapshot` always does."""
+    if getattr(_request, "checked", None) is not None or not getattr(_request, "active", False):
+        return None
+    held = _current
+    if held is None:
+        return None
+    _request.checked = held
+    return held.version
+
+
+def recheck() -> None:
+    """After :class:`Stale`: the request's next :func:`snapshot` reads the counter."""
+    _request.checked = None
+
+
+# The counter, as a subquery of a caller's own statement (NULL before the first change).
+VERSION_SQL = "(SELECT n FROM tickets_catalogueversion WHERE id = 1)"
+
+
 def forget() -> None:
     """Drop this process's copy (tests that rewrite tables behind the ORM's back)."""
     global _current

@@ -120,3 +120,60 @@ def test_a_change_made_during_a_request_is_seen_later_in_it(db):
         assert after is not before and after.by_code["heating"].name == "供热"
     finally:
         refdata._request_finished()
+
+
+def _public_intake(client, text: str, category: str = "sanitation"):
+    import json
+
+    body = {
+        "text": text,
+        "category": category,
+        "phone": "13804371234",
+        "unit_code": "220403001001001",
+    }
+    return client.post("/api/tickets/public", json.dumps(body), content_type="application/json")
+
+
+def test_intake_checks_the_counter_inside_its_repeat_check(client, clock, personas):
+    """An intake request takes the copy this process holds and compares its version in the
+    statement of its repeat check: no statement of its own for the counter."""
+    from django.test.utils import CaptureQueriesContext
+
+    # (The first requests load the catalogue, and may add a street's unit to it.)
+    assert _public_intake(client, "小区门口垃圾好几天没人清运了").status_code == 201
+    assert _public_intake(client, "小区门口垃圾桶坏了没人修", "property").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        assert _public_intake(client, "楼下垃圾桶满了一直没人清运").status_code == 201
+    reads = [q["sql"] for q in queries.captured_queries if "tickets_catalogueversion" in q["sql"]]
+    assert len(reads) == 1 and "text_hash" in reads[0]
+
+
+def test_intake_sees_a_rule_another_process_committed(client, clock, personas, units):
+    """Another worker adds a routing rule and raises the counter; this process still holds
+    the old copy. Its next intake finds the counter moved, works the request out again with
+    the new catalogue and routes by the new rule, writing one ticket."""
+    from django.test.utils import CaptureQueriesContext
+
+    from shequ.tickets.models import Ticket
+
+    first = _public_intake(client, "小区门口垃圾好几天没人清运了")
+    assert Ticket.objects.get(number=first.json()["number"]).assigned_unit.admin_unit.code == (
+        "220403001"
+    )  # the street, by default
+    community = ResponsibleUnit.objects.create(admin_unit=units["community_a"])
+    held = refdata.snapshot()  # this process's copy, current now
+    with connection.cursor() as cursor:  # behind this process's back: no signal here
+        cursor.execute(
+            "INSERT INTO tickets_routingrule (category_id, unit_prefix, responsible_unit_id, note)"
+            " VALUES (%s, %s, %s, '')",
+            [Category.objects.get(code="sanitation").pk, "220403001001", community.pk],
+        )
+        cursor.execute("UPDATE tickets_catalogueversion SET n = n + 1 WHERE id = 1")
+    count = Ticket.objects.count()
+
+    with CaptureQueriesContext(connection) as queries:
+        second = _public_intake(client, "楼下垃圾桶满了一直没人清运")
+    assert second.status_code == 201 and Ticket.objects.count() == count + 1
+    assert Ticket.objects.get(number=second.json()["number"]).assigned_unit_id == community.pk
+    assert _version_reads(queries.captured_queries) == 2  # assumed, then read again
+    assert refdata._current.version == held.version + 1
