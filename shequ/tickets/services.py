@@ -120,7 +120,8 @@ def intake(data: IntakeInput, *, actor: Any) -> IntakeResult:
     its events, its photos and the automatic dispatch.
 
     ``actor`` is a staff user filing on a resident's behalf, or None / an anonymous user for
-    the public channels. Raises Invalid / NotFound / Forbidden before anything is written.
+    the public channels. Raises Invalid / NotFound / Forbidden before anything is written,
+    and TooMany (writing nothing) past a phone's daily number on the public channels.
     """
     # In a request, the catalogue this process holds is assumed current, and the repeat
     # check compares its version with the counter (a statement less per intake); if another
@@ -484,9 +485,9 @@ def _repeat_of(
 ) -> tuple[Ticket | None, int | None, int]:
     """The ticket this submission repeats: same client key (at any time), or the same
     device or phone with the same text within :data:`DUPLICATE_WINDOW`; on PostgreSQL, the
-    id reserved for the new ticket; and, with a ``limit``, how many of it (counted up to
-    it) the phone filed within :data:`LIMIT_WINDOW`. With the ``catalogue`` version the
-    request assumed, raises ``refdata.Stale`` if the counter has moved.
+    id reserved for the new ticket; and, with a ``limit``, how many requests the phone filed
+    within :data:`LIMIT_WINDOW` (counted up to the limit). With the ``catalogue`` version
+    the request assumed, raises ``refdata.Stale`` if the counter has moved.
 
     Each question is a subquery on its own index (an OR of them made SQLite walk every
     ticket), all in one plain statement: it runs on every intake, and the ORM's compilation
