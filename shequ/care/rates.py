@@ -36,6 +36,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, ExtractDay, Greatest, Substr
+from django.utils.formats import date_format
+from django.utils.translation import pgettext
 
 from shequ.care.models import CareClass, CareTarget, Period, Visit
 from shequ.care.policies import PolicyBook
@@ -240,9 +242,9 @@ def trend(
             classes=classes,
             book=book,
         )
-        out.append(
-            RateRow(first.strftime("%Y-%m"), f"{first.month}月", *counts.get(unit.code, (0, 0)))
-        )
+        # A short month heading in the page's language (9月, Sep): a date format translated.
+        heading = date_format(first, pgettext("month heading, a date format", "n月"))
+        out.append(RateRow(first.strftime("%Y-%m"), heading, *counts.get(unit.code, (0, 0))))
     return out
 
 

@@ -124,3 +124,15 @@ def test_the_care_page_writes_today_in_english(login, personas, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     heading = re.search(r"<h1>.*?</h1>", client.get("/care/").content.decode(), re.S).group(0)
     assert re.search(r"[A-Z][a-z]{2} \d{1,2}, 20\d\d", heading), heading
+
+
+def test_the_visit_rate_trend_names_its_months_in_the_page_language(login, personas, settings):
+    import re
+
+    client = login(personas["admin"])
+    chinese = client.get("/care/rate/").context["trend"]
+    assert all(re.fullmatch(r"\d{1,2}月", row.name) for row in chinese), chinese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/care/rate/").context["trend"]
+    months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+    assert len(english) == 12 and {row.name for row in english} == months
