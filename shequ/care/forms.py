@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
 
 from shequ.care.models import (
     CareClass,
@@ -15,6 +16,7 @@ from shequ.care.models import (
     VisitorRole,
 )
 from shequ.care.policies import ALL_MONTHS
+from shequ.core.months import month_heading
 
 TRI_STATE = [("", "未检查"), ("1", "正常"), ("0", "有隐患")]
 
@@ -96,7 +98,7 @@ class PolicyForm(forms.Form):
     months = forms.TypedMultipleChoiceField(
         label="适用月份",
         coerce=int,
-        choices=[(m, f"{m}月") for m in ALL_MONTHS],
+        choices=[(m, lazy(month_heading, str)(m)) for m in ALL_MONTHS],
         widget=forms.CheckboxSelectMultiple,
     )
     period = forms.ChoiceField(label="周期", choices=Period.choices)

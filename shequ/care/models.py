@@ -13,9 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from shequ.accounts.scope import ScopedQuerySet
+from shequ.core.months import month_heading
 
 
 class CareClass(models.TextChoices):
@@ -111,7 +113,9 @@ class VisitPolicy(models.Model):
     @property
     def season_label(self) -> str:
         months = sorted(self.months or [])
-        return "全年" if len(months) == 12 else "、".join(f"{m}月" for m in self.months or [])
+        if len(months) == 12:
+            return gettext("全年")
+        return pgettext("list separator", "、").join(month_heading(m) for m in months)
 
 
 class CareTargetQuerySet(ScopedQuerySet):

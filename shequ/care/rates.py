@@ -36,11 +36,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, ExtractDay, Greatest, Substr
-from django.utils.formats import date_format
-from django.utils.translation import pgettext
 
 from shequ.care.models import CareClass, CareTarget, Period, Visit
 from shequ.care.policies import PolicyBook
+from shequ.core.months import month_heading
 from shequ.registry.models import CODE_LENGTH, AdminUnit, Level
 
 # The plan's indicator is about special-difficulty elderly; other classes can be asked for.
@@ -242,9 +241,8 @@ def trend(
             classes=classes,
             book=book,
         )
-        # A short month heading in the page's language (9月, Sep): a date format translated.
-        heading = date_format(first, pgettext("month heading, a date format", "n月"))
-        out.append(RateRow(first.strftime("%Y-%m"), heading, *counts.get(unit.code, (0, 0))))
+        row = RateRow(first.strftime("%Y-%m"), month_heading(first), *counts.get(unit.code, (0, 0)))
+        out.append(row)
     return out
 
 

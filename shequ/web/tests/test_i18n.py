@@ -136,3 +136,17 @@ def test_the_visit_rate_trend_names_its_months_in_the_page_language(login, perso
     english = client.get("/care/rate/").context["trend"]
     months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
     assert len(english) == 12 and {row.name for row in english} == months
+
+
+def test_a_policy_names_its_months_in_the_page_language():
+    from django.utils import translation
+
+    from shequ.care.models import VisitPolicy
+
+    winter = VisitPolicy(months=[12, 1, 2])
+    with translation.override("zh-hans"):
+        assert winter.season_label == "1月、2月、12月"
+        assert VisitPolicy(months=list(range(1, 13))).season_label == "全年"
+    with translation.override("en"):
+        assert winter.season_label == "Jan, Feb, Dec"
+        assert VisitPolicy(months=list(range(1, 13))).season_label == "All year"
