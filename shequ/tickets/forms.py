@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from shequ.registry.models import AdminUnit, Level
 from shequ.tickets.models import PUBLIC_CHANNELS, Category, Channel, Satisfaction, Status
@@ -10,7 +11,7 @@ from shequ.tickets.queries import TicketFilter
 
 
 def _category_choices() -> list[tuple[str, str]]:
-    return [("", "不确定（由系统和工作人员判断）")] + [
+    return [("", _("不确定（由系统和工作人员判断）"))] + [
         (c.code, c.name) for c in Category.objects.active()
     ]
 
@@ -19,13 +20,13 @@ class SubmitForm(forms.Form):
     """The resident's form: no account needed."""
 
     text = forms.CharField(
-        label="诉求内容", widget=forms.Textarea(attrs={"rows": 5}), max_length=2000
+        label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}), max_length=2000
     )
-    category = forms.ChoiceField(label="类别", required=False)
-    name = forms.CharField(label="姓名", max_length=50, required=False)
-    phone = forms.CharField(label="联系电话", max_length=20)
-    unit_code = forms.ChoiceField(label="所在社区/村", required=False)
-    address = forms.CharField(label="详细地址", max_length=200, required=False)
+    category = forms.ChoiceField(label=_("类别"), required=False)
+    name = forms.CharField(label=_("姓名"), max_length=50, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=20)
+    unit_code = forms.ChoiceField(label=_("所在社区/村"), required=False)
+    address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
     device_token = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -40,7 +41,7 @@ class SubmitForm(forms.Form):
             .select_related("parent")
             .order_by("code")
         )
-        self.fields["unit_code"].choices = [("", "不清楚（按地图位置或地址判断）")] + [
+        self.fields["unit_code"].choices = [("", _("不清楚（按地图位置或地址判断）"))] + [
             (u.code, f"{u.parent.name if u.parent else ''} {u.name}") for u in communities
         ]
 
@@ -49,13 +50,13 @@ class StaffIntakeForm(SubmitForm):
     """A clerk, officer or grid worker files on a resident's behalf."""
 
     channel = forms.ChoiceField(
-        label="受理渠道",
+        label=_("受理渠道"),
         choices=[
             (c.value, c.label) for c in Channel if c not in PUBLIC_CHANNELS or c == Channel.KIOSK
         ],
         initial=Channel.WINDOW,
     )
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,10 +67,10 @@ class StaffIntakeForm(SubmitForm):
                 .filter(level__in=(Level.STREET, Level.COMMUNITY, Level.GRID))
                 .order_by("code")
             )
-            self.fields["unit_code"].choices = [("", "本人管辖范围")] + [
+            self.fields["unit_code"].choices = [("", _("本人管辖范围"))] + [
                 (u.code, f"{u.code} {u.name}") for u in units
             ]
-            self.fields["unit_code"].label = "所在区划"
+            self.fields["unit_code"].label = _("所在区划")
 
 
 def extra_answers(category: Category | None, data) -> dict:
@@ -80,24 +81,26 @@ def extra_answers(category: Category | None, data) -> dict:
 
 
 class FilterForm(forms.Form):
-    status = forms.ChoiceField(label="状态", required=False)
-    category = forms.ChoiceField(label="类别", required=False)
-    area = forms.CharField(label="区划代码", required=False, max_length=15)
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    category = forms.ChoiceField(label=_("类别"), required=False)
+    area = forms.CharField(label=_("区划代码"), required=False, max_length=15)
     created_from = forms.DateField(
-        label="受理日期从", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("受理日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     created_to = forms.DateField(
-        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     overdue = forms.ChoiceField(
-        label="超期", required=False, choices=[("", "全部"), ("1", "已超期"), ("0", "未超期")]
+        label=_("超期"),
+        required=False,
+        choices=[("", _("全部")), ("1", _("已超期")), ("0", _("未超期"))],
     )
-    number = forms.CharField(label="受理编号", required=False, max_length=20)
+    number = forms.CharField(label=_("受理编号"), required=False, max_length=20)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "全部"), *Status.choices]
-        self.fields["category"].choices = [("", "全部")] + [
+        self.fields["status"].choices = [("", _("全部")), *Status.choices]
+        self.fields["category"].choices = [("", _("全部"))] + [
             (c.code, c.name) for c in Category.objects.all()
         ]
 
@@ -119,14 +122,17 @@ class FilterForm(forms.Form):
 
 class RatingForm(forms.Form):
     satisfaction = forms.ChoiceField(
-        label="您对答复满意吗", choices=Satisfaction.choices, widget=forms.RadioSelect
+        label=_("您对答复满意吗"), choices=Satisfaction.choices, widget=forms.RadioSelect
     )
     solved = forms.TypedChoiceField(
-        label="问题解决了吗",
+        label=_("问题解决了吗"),
         coerce=lambda v: v == "yes",
-        choices=[("yes", "已解决"), ("no", "未解决")],
+        choices=[("yes", _("已解决")), ("no", _("未解决"))],
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label="意见建议", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("意见建议"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

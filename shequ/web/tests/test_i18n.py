@@ -150,3 +150,20 @@ def test_a_policy_names_its_months_in_the_page_language():
     with translation.override("en"):
         assert winter.season_label == "Jan, Feb, Dec"
         assert VisitPolicy(months=list(range(1, 13))).season_label == "All year"
+
+
+@pytest.mark.parametrize(
+    ("path", "english"),
+    [
+        ("/tickets/submit/", ["Address", "Not sure (judged from the map point or address)"]),
+        ("/tickets/all/", ["Filed from", "Not overdue"]),
+        ("/tickets/new/", ["Channel", "My area"]),
+    ],
+)
+def test_the_forms_speak_english(login, personas, settings, path, english):
+    """Form labels and choices are translated, not only the templates' words."""
+    client = login(personas["admin"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(path).content.decode()
+    for words in english:
+        assert words in body, words
