@@ -25,6 +25,19 @@ def _fast_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches():
+    """The processes' copies of the ticket catalogue and the working-day calendar hold ids
+    of rows that a finished test rolled back: every test starts and ends without them."""
+    from shequ.tickets import deadlines, refdata
+
+    deadlines.invalidate()
+    refdata.forget()
+    yield
+    deadlines.invalidate()
+    refdata.forget()
+
+
+@pytest.fixture(autouse=True)
 def _chinese():
     """Each test starts in the UI's first language: a request with the English cookie
     leaves English active in its thread, and tests assert the Chinese messages."""

@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 
 from shequ.accounts.models import Role
@@ -39,7 +41,7 @@ def _top_unit(user: Any) -> AdminUnit:
     if unit is None and user.is_superuser:
         unit = AdminUnit.objects.order_by("code").first()
     if unit is None:
-        raise Http404("没有管辖范围")
+        raise Http404(_("没有管辖范围"))
     return unit
 
 
@@ -118,6 +120,18 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _in_a_row(sentences: list[str]) -> str:
+    """The sentences of one message, one after another: run together in Chinese, a space
+    apart in English (the translation of the joining pattern decides)."""
+    text = sentences[0]
+    for sentence in sentences[1:]:
+        text = pgettext("two sentences in a row", "%(first)s%(then)s") % {
+            "first": text,
+            "then": sentence,
+        }
+    return text
+
+
 def _next_url(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
@@ -132,7 +146,7 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
     if person is None:
         raise Http404
     if not services.may_record_visits(request.user):
-        raise PermissionDenied("您的角色不能记录探访。")
+        raise PermissionDenied(_("您的角色不能记录探访。"))
     today = clock.today()
     target = CareTarget.objects.filter(person=person).active_on(today).first()
     form = VisitForm(request.POST or None)
@@ -159,15 +173,27 @@ def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            note = "" if outcome.counted else "（该方式按政策不计入探访率）"
-            extra = []
+            said = [
+                (
+                    _("已记录对 %(name)s 的探访。")
+                    if outcome.counted
+                    else _("已记录对 %(name)s 的探访（该方式按政策不计入探访率）。")
+                )
+                % {"name": person.name}
+            ]
             if outcome.orders:
-                extra.append(f"已生成{len(outcome.orders)}张居家服务工单")
+                count = len(outcome.orders)
+                said.append(
+                    ngettext(
+                        "已生成%(count)s张居家服务工单。", "已生成%(count)s张居家服务工单。", count
+                    )
+                    % {"count": count}
+                )
             if outcome.ticket_id:
-                extra.append(f"已生成接诉即办工单 {outcome.ticket_number}")
-            messages.success(
-                request, f"已记录对 {person.name} 的探访{note}。" + "".join(f"{e}。" for e in extra)
-            )
+                said.append(
+                    _("已生成接诉即办工单 %(number)s。") % {"number": outcome.ticket_number}
+                )
+            messages.success(request, _in_a_row(said))
             return redirect(_next_url(request, reverse("care:mine")))
     last = person.care_visits.order_by("-visited_at").first()
     return render(
@@ -258,7 +284,7 @@ def rate(request: HttpRequest) -> HttpResponse:
             ),
             "missed": missed.get_page(request.GET.get("page")),
             "crumbs": _crumbs(request.user, unit),
-            "class_choices": [("all", "全部类别"), *CareClass.choices],
+            "class_choices": [("all", _("全部类别")), *CareClass.choices],
             "months": months_back(ctx["today"].replace(day=1), 12)[::-1],
             "target_rate": rates.PLAN_TARGET,
         },
@@ -326,7 +352,11 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已移交 {moved} 项探访任务。")
+        messages.success(
+            request,
+            ngettext("已移交 %(count)s 项探访任务。", "已移交 %(count)s 项探访任务。", moved)
+            % {"count": moved},
+        )
     return redirect("care:overdue")
 
 
@@ -360,7 +390,7 @@ def order_new(request: HttpRequest, pk: int) -> HttpResponse:
     if person is None:
         raise Http404
     if not orders.may_order(request.user) or orders.is_provider_user(request.user):
-        raise PermissionDenied("您的角色不能下达居家服务工单。")
+        raise PermissionDenied(_("您的角色不能下达居家服务工单。"))
     target = CareTarget.objects.in_scope(request.user).open().filter(person=person).first()
     form = OrderForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and target is not None:
@@ -379,7 +409,9 @@ def order_new(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已下达{order.get_kind_display()}工单。")
+            messages.success(
+                request, _("已下达%(kind)s工单。") % {"kind": order.get_kind_display()}
+            )
             return redirect("care:order", pk=order.pk)
     providers = Provider.objects.serving(person.unit.code) if target else Provider.objects.none()
     return render(
@@ -426,20 +458,20 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "schedule":
             form = ScheduleForm(request.POST)
             if not form.is_valid():
-                raise DomainError("请选择服务商并填写预约日期。")
+                raise DomainError(_("请选择服务商并填写预约日期。"))
             orders.schedule_order(
                 order,
                 actor=request.user,
                 provider_id=form.cleaned_data["provider"],
                 scheduled_on=form.cleaned_data["scheduled_on"],
             )
-            messages.success(request, "已安排服务。")
+            messages.success(request, _("已安排服务。"))
         elif action == "complete":
             orders.complete_order(order, actor=request.user, note=request.POST.get("note", ""))
-            messages.success(request, "已确认服务完成。")
+            messages.success(request, _("已确认服务完成。"))
         elif action == "cancel":
             orders.cancel_order(order, actor=request.user, reason=request.POST.get("note", ""))
-            messages.success(request, "已取消工单。")
+            messages.success(request, _("已取消工单。"))
         elif action == "rate":
             orders.rate_order(
                 order,
@@ -447,7 +479,7 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 rating=request.POST.get("rating"),
                 note=request.POST.get("note", ""),
             )
-            messages.success(request, "已记录居民评价。")
+            messages.success(request, _("已记录居民评价。"))
         else:
             raise Http404
     except DomainError as exc:
@@ -494,7 +526,7 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "探访政策已保存，自下一期任务起生效。")
+            messages.success(request, _("探访政策已保存，自下一期任务起生效。"))
             return redirect("care:policies")
     return render(
         request,

@@ -33,7 +33,7 @@ def _unit_or_top(request: HttpRequest, code: str | None) -> AdminUnit:
         return get_object_or_404(AdminUnit.objects.in_scope(request.user), code=code)
     unit = queries.top_unit(request.user)
     if unit is None:
-        raise Http404("没有可查看的单位。")
+        raise Http404(_("没有可查看的单位。"))
     return unit
 
 
@@ -256,17 +256,19 @@ def export(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
     if not request.user.may_write_registry:
-        raise Http404("您的角色不能导入设施档案。")
+        raise Http404(_("您的角色不能导入设施档案。"))
     result = None
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            messages.error(request, "请选择要导入的 Excel 文件。")
+            messages.error(request, _("请选择要导入的 Excel 文件。"))
         else:
             result = excel.import_facilities(upload, actor=request.user)
             if result.ok:
                 messages.success(
-                    request, f"导入完成：新增{result.created}个，更新{result.updated}个设施。"
+                    request,
+                    _("导入完成：新增%(created)s个，更新%(updated)s个设施。")
+                    % {"created": result.created, "updated": result.updated},
                 )
                 return redirect("facilities:index")
     return render(request, "facilities/import.html", {"result": result})
@@ -296,7 +298,7 @@ def run_progress(request: HttpRequest) -> HttpResponse:
 def run_start(request: HttpRequest) -> HttpResponse:
     try:
         services.recompute_access(actor=request.user)
-        messages.success(request, "已提交重新计算，进度见下方。")
+        messages.success(request, _("已提交重新计算，进度见下方。"))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("facilities:runs")

@@ -18,6 +18,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shequ.errors import DomainError
@@ -104,7 +106,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             if not result.created:
-                messages.info(request, "这条诉求刚刚已经提交过，以下是原诉求。")
+                messages.info(request, _("这条诉求刚刚已经提交过，以下是原诉求。"))
                 return render(
                     request, "tickets/submitted.html", {"ticket": result.ticket, "follow_url": None}
                 )
@@ -155,7 +157,7 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
     try:
         ticket = services.ticket_for_resident(number, token)
     except DomainError:
-        raise Http404("没有找到这条诉求") from None
+        raise Http404(_("没有找到这条诉求")) from None
     form = RatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,7 +165,7 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "感谢您的评价！")
+            messages.success(request, _("感谢您的评价！"))
         return redirect(f"{reverse('tickets:track', args=[number])}?t={token}")
     source = ticket.merged_into or ticket
     response = render(
@@ -189,10 +191,22 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
 
 
 LISTS = {
-    "queue": ("派单队列", queries.dispatch_queue, "待派单、被退回和督办中的诉求，按受理时间排序。"),
-    "inbox": ("承办收件箱", queries.inbox, "派给本单位、尚未答复的诉求。"),
-    "overdue": ("超期督办", queries.overdue_list, "已超过签收或办结时限，以及督办中的诉求。"),
-    "all": ("全部诉求", queries.visible, "管辖范围内的全部诉求。"),
+    "queue": (
+        gettext_lazy("派单队列"),
+        queries.dispatch_queue,
+        gettext_lazy("待派单、被退回和督办中的诉求，按受理时间排序。"),
+    ),
+    "inbox": (
+        gettext_lazy("承办收件箱"),
+        queries.inbox,
+        gettext_lazy("派给本单位、尚未答复的诉求。"),
+    ),
+    "overdue": (
+        gettext_lazy("超期督办"),
+        queries.overdue_list,
+        gettext_lazy("已超过签收或办结时限，以及督办中的诉求。"),
+    ),
+    "all": (gettext_lazy("全部诉求"), queries.visible, gettext_lazy("管辖范围内的全部诉求。")),
 }
 
 
@@ -312,15 +326,15 @@ ACTIONS = {
 }
 
 DONE = {
-    "dispatch": "已派单。",
-    "accept": "已签收。",
-    "return": "已退回派单员。",
-    "resolve": "已答复，等待居民评价。",
-    "close": "已办结。",
-    "escalate": "已督办。",
-    "reopen": "已重办。",
-    "rate": "已记录回访评价。",
-    "merge": "已合并。",
+    "dispatch": gettext_lazy("已派单。"),
+    "accept": gettext_lazy("已签收。"),
+    "return": gettext_lazy("已退回派单员。"),
+    "resolve": gettext_lazy("已答复，等待居民评价。"),
+    "close": gettext_lazy("已办结。"),
+    "escalate": gettext_lazy("已督办。"),
+    "reopen": gettext_lazy("已重办。"),
+    "rate": gettext_lazy("已记录回访评价。"),
+    "merge": gettext_lazy("已合并。"),
 }
 
 
@@ -413,9 +427,9 @@ def new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"已受理，编号 {result.ticket.number}。"
+                _("已受理，编号 %(number)s。") % {"number": result.ticket.number}
                 if result.created
-                else "这条诉求刚刚已受理过，以下是原诉求。",
+                else _("这条诉求刚刚已受理过，以下是原诉求。"),
             )
             return redirect("tickets:detail", pk=result.ticket.pk)
     return render(

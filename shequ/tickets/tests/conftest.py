@@ -71,15 +71,11 @@ def reference_data(request):
 
 @pytest.fixture(autouse=True)
 def fake_classifier():
-    from shequ.tickets import deadlines, refdata, routing
+    from shequ.tickets import routing
 
     routing.set_classifier(FakeClassifier())
-    deadlines.invalidate()
-    refdata.forget()
     yield
     routing.set_classifier(None)
-    deadlines.invalidate()
-    refdata.forget()
 
 
 @pytest.fixture

@@ -167,3 +167,92 @@ def test_the_forms_speak_english(login, personas, settings, path, english):
     body = client.get(path).content.decode()
     for words in english:
         assert words in body, words
+
+
+@pytest.mark.parametrize(
+    ("path", "english", "chinese"),
+    [
+        (
+            "/tickets/queue/",
+            [
+                "<h1>Dispatch queue</h1>",
+                "Requests awaiting dispatch, returned or escalated, in order of receipt.",
+            ],
+            ["<h1>派单队列</h1>", "待派单、被退回和督办中的诉求，按受理时间排序。"],
+        ),
+        (
+            "/tickets/overdue/",
+            [
+                "<h1>Overdue and escalated</h1>",
+                "Requests past their acceptance or completion deadline, and escalated requests.",
+            ],
+            ["<h1>超期督办</h1>", "已超过签收或办结时限，以及督办中的诉求。"],
+        ),
+        (
+            "/tickets/all/",
+            ["<h1>All requests</h1>", "All requests in your scope."],
+            ["<h1>全部诉求</h1>", "管辖范围内的全部诉求。"],
+        ),
+        ("/care/rate/", ['<option value="all">All classes</option>'], ["全部类别"]),
+    ],
+)
+def test_the_titles_a_view_hands_its_page_speak_english(
+    login, personas, settings, path, english, chinese
+):
+    """Titles, subtitles and choices written in the views, not in the templates, switch too."""
+    client = login(personas["admin"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(path)
+    assert response.status_code == 200
+    body = response.content.decode()
+    for words in english:
+        assert words in body, words
+    for words in chinese:
+        assert words not in body, words
+
+
+def test_a_message_after_an_action_speaks_english(login, personas, settings):
+    """A flash message the view writes (here: the import posted without a file) is English."""
+    client = login(personas["clerk_a"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.post(reverse("facilities:import"), {}).content.decode()
+    assert "Choose the Excel file to import." in body
+    assert "请选择要导入的 Excel 文件。" not in body
+
+
+def test_submitting_a_request_twice_is_answered_in_english(client, personas, settings):
+    """The resident pressing submit twice is told so in the language she chose."""
+    from datetime import datetime
+
+    from shequ.core.workdays import SHANGHAI
+    from shequ.tickets import clock
+    from shequ.tickets.models import Ticket
+
+    form = {
+        "text": "小区3号楼电梯坏了一周了，老人上下楼很困难",
+        "category": "property",
+        "name": "王秀兰",
+        "phone": "13804371234",
+        "unit_code": "220403001001",
+        "idempotency_key": "form-1",
+    }
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with clock.frozen(datetime(2025, 9, 2, 10, 0, tzinfo=SHANGHAI)):
+        client.post(reverse("tickets:submit"), form)
+        body = client.post(reverse("tickets:submit"), form).content.decode()
+    assert Ticket.objects.count() == 1
+    assert "This request was submitted a moment ago; here is the original request." in body
+    assert "这条诉求刚刚已经提交过" not in body
+
+
+def test_the_sentences_of_one_message_follow_the_page_language():
+    """A message made of several sentences runs them together in Chinese and puts a space
+    between them in English."""
+    from django.utils import translation
+
+    from shequ.care.views import _in_a_row
+
+    with translation.override("zh-hans"):
+        assert _in_a_row(["已记录。", "已生成。", "已派单。"]) == "已记录。已生成。已派单。"
+    with translation.override("en"):
+        assert _in_a_row(["Recorded.", "Created.", "Sent."]) == "Recorded. Created. Sent."
