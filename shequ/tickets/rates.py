@@ -6,6 +6,10 @@
 - resolution rate = ratings saying "solved" ÷ ratings of the unit's answers in the month;
 - satisfaction rate = ratings "satisfied" or "basically satisfied" ÷ those ratings.
 
+A street's own rates count what was dispatched to the street itself; its territory's
+(``kind="territory"``, 街乡镇辖区) add every unit under it — its communities and villages —
+as Beijing ranks its streets and towns on everything filed in their territory.
+
 Months are Beijing calendar months: dispatches by their dispatch time, ratings by their
 rating time. The ranking score weighs the three rates 10% / 45% / 45% as Beijing's monthly
 接诉即办 assessment does; a rate without data is left out of the weighting.
@@ -19,13 +23,20 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db.models import Count, F, Q
+from django.utils.translation import gettext_lazy as _
 
 from shequ.core.workdays import SHANGHAI
-from shequ.registry.models import Level
+from shequ.registry.models import CODE_LENGTH, Level
 from shequ.tickets.models import Assignment, Rating, ResponsibleUnit, Satisfaction
 
 WEIGHTS = {"response": 0.10, "resolution": 0.45, "satisfaction": 0.45}
-KINDS = {"department": "区直部门", "street": "街道/镇", "community": "社区/村"}
+KINDS = {
+    "department": _("区直部门"),
+    "street": _("街道/镇"),
+    "community": _("社区/村"),
+    "territory": _("街道/镇辖区（含所辖社区/村）"),
+}
+COUNTS = ("dispatched", "responded", "rated", "solved", "satisfied")
 
 
 @dataclass
@@ -73,7 +84,8 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 def monthly_rates(month: date, *, user: Any, kind: str | None = None) -> list[UnitRates]:
     """Every unit ``user`` may see that had a dispatch or a rating in ``month``, ranked by
-    score (best first). Three queries whatever the number of units."""
+    score (best first); with ``kind="territory"``, each street or town with everything
+    under it. Three queries whatever the number of units."""
     start, end = month_bounds(month)
     units = (
         ResponsibleUnit.objects.in_scope(user)
@@ -112,11 +124,30 @@ def monthly_rates(month: date, *, user: Any, kind: str | None = None) -> list[Un
     for row in rated:
         r = by_id[row["unit_id"]]
         r.rated, r.solved, r.satisfied = row["n"], row["solved"], row["happy"]
+    if kind == "territory":
+        by_id = _territories(by_id)
     rows = [r for r in by_id.values() if r.dispatched or r.rated]
     rows.sort(key=lambda r: (-(r.score or 0.0), -r.dispatched, r.unit.name))
     for i, r in enumerate(rows, start=1):
         r.rank = i
     return rows
+
+
+def _territories(by_id: dict[int, UnitRates]) -> dict[int, UnitRates]:
+    """Each street's unit with the counts of every unit whose admin unit lies in the
+    street (the street itself, its communities and villages)."""
+    length = CODE_LENGTH[Level.STREET]
+    streets = {
+        r.unit.admin_unit.code: UnitRates(r.unit)
+        for r in by_id.values()
+        if r.unit.kind == Level.STREET
+    }
+    for r in by_id.values():
+        total = None if r.unit.department_id else streets.get(r.unit.admin_unit.code[:length])
+        if total is not None:
+            for name in COUNTS:
+                setattr(total, name, getattr(total, name) + getattr(r, name))
+    return {total.unit.pk: total for total in streets.values()}
 
 
 def _pct(value: float | None) -> float | None:
@@ -155,7 +186,7 @@ def export_xlsx(rows: list[UnitRates], month: date) -> bytes:
             [
                 r.rank,
                 r.unit.name,
-                KINDS.get(r.unit.kind, r.unit.kind),
+                str(KINDS.get(r.unit.kind, r.unit.kind)),
                 r.dispatched,
                 r.responded,
                 _pct(r.response_rate),

@@ -387,3 +387,11 @@ def test_the_admin_keeps_tickets_read_only_and_marks_calendar_edits_manual(clien
     )
     assert response.status_code == 302
     assert CalendarDay.objects.get(pk=day.pk).source == DaySource.MANUAL
+
+
+def test_the_ranking_page_offers_the_street_territories(login, file_ticket, personas, clock):
+    file_ticket("小区门口垃圾好几天没人清运了", category="sanitation")
+    client = login(personas["admin"])
+    response = client.get(reverse("tickets:rates"), {"month": "2025-09", "kind": "territory"})
+    assert response.status_code == 200 and response.context["kind"] == "territory"
+    assert "街道/镇辖区（含所辖社区/村）" in response.content.decode()

@@ -79,6 +79,50 @@ def test_rates_filter_by_kind(september, personas):
     assert [r.unit.name for r in rows] == ["太安街道"]
 
 
+def test_a_street_is_ranked_with_its_communities_as_a_territory(september, personas, units):
+    """The street's own unit counts what was dispatched to the street; its territory adds
+    its communities' (here 泰安社区: one late acceptance, one rating basically satisfied
+    but not solved)."""
+    from shequ.tickets.models import Category, ResponsibleUnit, RoutingRule
+
+    community = ResponsibleUnit.objects.create(admin_unit=units["community_a"])
+    RoutingRule.objects.create(
+        category=Category.objects.get(code="sanitation"),
+        unit_prefix=units["community_a"].code,
+        responsible_unit=community,
+    )
+    clock = services.clock
+    with clock.frozen(beijing(2025, 9, 10, 10, 0)) as move:
+        ticket = services.intake(
+            services.IntakeInput(
+                text="楼下垃圾桶满了一直没人清运",
+                category="sanitation",
+                phone="13911112222",
+                unit_code="220403001001001",
+            ),
+            actor=None,
+        ).ticket
+        assert ticket.assigned_unit_id == community.pk
+        move(beijing(2025, 9, 10, 15, 0))  # due by 12:00
+        services.accept(ticket, actor=personas["clerk_a"])  # 泰安社区's clerk
+        services.resolve(ticket, actor=personas["clerk_a"], text="已安排清运完毕")
+        services.rate(ticket, actor=RESIDENT_ACTOR, satisfaction="basic", solved=False)
+
+    own = {r.unit.name: r for r in rates.monthly_rates(SEPTEMBER, user=personas["admin"])}
+    street_name = next(n for n in own if n.endswith("街道"))
+    assert own[street_name].dispatched == 1
+    rows = rates.monthly_rates(SEPTEMBER, user=personas["admin"], kind="territory")
+    assert [r.unit.name for r in rows] == [street_name]
+    (territory,) = rows
+    assert (territory.dispatched, territory.responded) == (2, 1)
+    assert (territory.rated, territory.solved, territory.satisfied) == (2, 1, 2)
+    assert (territory.response_rate, territory.resolution_rate, territory.satisfaction_rate) == (
+        0.5,
+        0.5,
+        1.0,
+    )
+
+
 @pytest.mark.parametrize(
     "persona,expected",
     [
