@@ -53,6 +53,15 @@ def test_pressing_submit_twice_stores_one_request(client, clock, personas):
     assert "已经提交过" in response.content.decode()
 
 
+def test_pressing_submit_twice_is_told_in_the_chosen_language(client, clock, personas, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.post(reverse("tickets:submit"), FORM)
+    body = client.post(reverse("tickets:submit"), FORM).content.decode()
+    assert Ticket.objects.count() == 1
+    assert "This request was submitted a moment ago; here is the original request." in body
+    assert "这条诉求刚刚已经提交过" not in body
+
+
 def test_a_phone_over_its_daily_number_is_told_where_else_to_go(client, clock, personas, settings):
     settings.TICKET_PUBLIC_DAILY_LIMIT = 1
     client.post(reverse("tickets:submit"), FORM)

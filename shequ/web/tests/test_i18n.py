@@ -220,31 +220,6 @@ def test_a_message_after_an_action_speaks_english(login, personas, settings):
     assert "请选择要导入的 Excel 文件。" not in body
 
 
-def test_submitting_a_request_twice_is_answered_in_english(client, personas, settings):
-    """The resident pressing submit twice is told so in the language she chose."""
-    from datetime import datetime
-
-    from shequ.core.workdays import SHANGHAI
-    from shequ.tickets import clock
-    from shequ.tickets.models import Ticket
-
-    form = {
-        "text": "小区3号楼电梯坏了一周了，老人上下楼很困难",
-        "category": "property",
-        "name": "王秀兰",
-        "phone": "13804371234",
-        "unit_code": "220403001001",
-        "idempotency_key": "form-1",
-    }
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    with clock.frozen(datetime(2025, 9, 2, 10, 0, tzinfo=SHANGHAI)):
-        client.post(reverse("tickets:submit"), form)
-        body = client.post(reverse("tickets:submit"), form).content.decode()
-    assert Ticket.objects.count() == 1
-    assert "This request was submitted a moment ago; here is the original request." in body
-    assert "这条诉求刚刚已经提交过" not in body
-
-
 def test_the_sentences_of_one_message_follow_the_page_language():
     """A message made of several sentences runs them together in Chinese and puts a space
     between them in English."""
