@@ -122,6 +122,13 @@ def assume() -> int | None:
     return held.version
 
 
+def confirm(assumed: int, counter: int | None) -> None:
+    """Raise :class:`Stale` if the ``counter`` read by the caller's statement (NULL before
+    the first change) is not the version the request ``assumed``."""
+    if (counter or 0) != assumed:
+        raise Stale
+
+
 def recheck() -> None:
     """After :class:`Stale`: the request's next :func:`snapshot` reads the counter."""
     _request.checked = None
@@ -157,9 +164,8 @@ def _request_finished(**_: object) -> None:
 
 def _version() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT n FROM tickets_catalogueversion WHERE id = 1")
-        row = cursor.fetchone()
-    return row[0] if row else 0
+        cursor.execute("SELECT " + VERSION_SQL)
+        return cursor.fetchone()[0] or 0
 
 
 def _responsible_units():

@@ -519,12 +519,15 @@ def _repeat_of(
             params += [value, text_hash, since]
     columns = [f"(SELECT id FROM {q} ORDER BY created_at LIMIT 1)" for q in questions]
     if limit:
+        # Only what the phone filed itself counts, not what staff filed for it.
+        channels = sorted(c.value for c in PUBLIC_CHANNELS)
         columns.append(
             "(SELECT count(*) FROM (SELECT 1 FROM tickets_ticket WHERE contact_phone_hash = %s"
-            " AND created_at >= %s LIMIT %s) AS recent)"
+            f" AND created_at >= %s AND channel IN ({', '.join(['%s'] * len(channels))})"
+            " LIMIT %s) AS recent)"
         )
         since_day = connection.ops.adapt_datetimefield_value(clock.now() - LIMIT_WINDOW)
-        params += [phone_hash, since_day, limit]
+        params += [phone_hash, since_day, *channels, limit]
     if catalogue is not None:
         columns.append(refdata.VERSION_SQL)
     if postgres:
@@ -543,8 +546,8 @@ def _repeat_of(
             cursor.execute("SELECT " + ", ".join(columns), params)
         row = list(cursor.fetchone())
     reserved = row.pop(0) if postgres else None
-    if catalogue is not None and (row.pop() or 0) != catalogue:
-        raise refdata.Stale
+    if catalogue is not None:
+        refdata.confirm(catalogue, row.pop())
     recent = row.pop() if limit else 0
     found = next((pk for pk in row if pk is not None), None)
     if found is not None:

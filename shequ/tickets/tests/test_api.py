@@ -52,14 +52,21 @@ def test_posting_twice_returns_the_first_ticket(client, clock, personas):
     assert Ticket.objects.count() == 1
 
 
-def test_one_phone_files_a_limited_number_a_day(client, clock, personas, settings, login):
+def test_one_phone_files_a_limited_number_a_day(client, clock, personas, settings):
     """The public channels take a set number of new requests per phone in 24 hours; the
     next answers 429 and stores nothing. A repeat still finds its ticket, another phone and
-    the staff at the window file as before, and the next day the phone files again."""
+    the staff at the window file as before (and what they file is not counted), and the
+    next day the phone files again."""
+    from django.test import Client
+
     from shequ.tickets.models import Notification
     from shequ.tickets.tests.conftest import beijing
 
     settings.TICKET_PUBLIC_DAILY_LIMIT = 3
+    clerk = Client()
+    clerk.force_login(personas["clerk_a"])
+    at_window = {**BODY, "text": "在窗口反映：楼道灯坏了", "channel": "window"}
+    assert post(clerk, "/api/tickets", at_window).status_code == 201
     for i in range(3):
         assert (
             post(
@@ -78,10 +85,8 @@ def test_one_phone_files_a_limited_number_a_day(client, clock, personas, setting
     assert repeat.status_code == 200 and repeat.json()["created"] is False
     other = {**BODY, "phone": "13900001111", "text": "第四件：井盖破损很危险"}
     assert post(client, "/api/tickets/public", other).status_code == 201
-    clerk = login(personas["clerk_a"])
     at_window = {**BODY, "text": "第四件：井盖破损很危险", "channel": "window"}
     assert post(clerk, "/api/tickets", at_window).status_code == 201
-    clerk.logout()
 
     clock(beijing(2025, 9, 3, 10, 1))  # 24 hours and a minute later
     assert (
