@@ -57,50 +57,41 @@ def test_one_phone_files_a_limited_number_a_day(client, clock, personas, setting
     next answers 429 and stores nothing. A repeat still finds its ticket, another phone and
     the staff at the window file as before (and what they file is not counted), and the
     next day the phone files again."""
+    from django.http import HttpResponse
     from django.test import Client
 
     from shequ.tickets.models import Notification
     from shequ.tickets.tests.conftest import beijing
 
+    def public(text: str, **body) -> HttpResponse:
+        return post(client, "/api/tickets/public", {**BODY, "text": text, **body})
+
+    def at_window(text: str) -> HttpResponse:
+        return post(clerk, "/api/tickets", {**BODY, "text": text, "channel": "window"})
+
     settings.TICKET_PUBLIC_DAILY_LIMIT = 3
     clerk = Client()
     clerk.force_login(personas["clerk_a"])
-    at_window = {**BODY, "text": "在窗口反映：楼道灯坏了", "channel": "window"}
-    assert post(clerk, "/api/tickets", at_window).status_code == 201
+    assert at_window("在窗口反映：楼道灯坏了").status_code == 201
     for i in range(3):
-        assert (
-            post(
-                client, "/api/tickets/public", {**BODY, "text": f"第{i}件：楼道灯坏了"}
-            ).status_code
-            == 201
-        )
+        assert public(f"第{i}件：楼道灯坏了").status_code == 201
     tickets, outbox = Ticket.objects.count(), Notification.objects.count()
 
-    refused = post(client, "/api/tickets/public", {**BODY, "text": "第四件：井盖破损很危险"})
+    refused = public("第四件：井盖破损很危险")
     assert refused.status_code == 429
     assert refused.json()["code"] == "too_many" and "12345" in refused.json()["message"]
     assert (Ticket.objects.count(), Notification.objects.count()) == (tickets, outbox)
 
-    repeat = post(client, "/api/tickets/public", {**BODY, "text": "第0件：楼道灯坏了"})
+    repeat = public("第0件：楼道灯坏了")
     assert repeat.status_code == 200 and repeat.json()["created"] is False
-    other = {**BODY, "phone": "13900001111", "text": "第四件：井盖破损很危险"}
-    assert post(client, "/api/tickets/public", other).status_code == 201
-    at_window = {**BODY, "text": "第四件：井盖破损很危险", "channel": "window"}
-    assert post(clerk, "/api/tickets", at_window).status_code == 201
+    assert public("第四件：井盖破损很危险", phone="13900001111").status_code == 201
+    assert at_window("第四件：井盖破损很危险").status_code == 201
 
     clock(beijing(2025, 9, 3, 10, 1))  # 24 hours and a minute later
-    assert (
-        post(client, "/api/tickets/public", {**BODY, "text": "第二天：井盖还没修"}).status_code
-        == 201
-    )
+    assert public("第二天：井盖还没修").status_code == 201
     settings.TICKET_PUBLIC_DAILY_LIMIT = 0  # no limit
     for i in range(4):
-        assert (
-            post(
-                client, "/api/tickets/public", {**BODY, "text": f"又一件{i}：路灯不亮"}
-            ).status_code
-            == 201
-        )
+        assert public(f"又一件{i}：路灯不亮").status_code == 201
 
 
 @pytest.mark.parametrize(
