@@ -153,8 +153,17 @@ TASKS = {
 
 # Excel imports bigger than this are refused before parsing (bytes).
 IMPORT_MAX_BYTES = env_int("SHEQU_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# ... and so are workbooks whose parts unpack to more than this in all (zip bombs); the
+# shared-strings table, which the reader holds in memory whole, may take a quarter of it.
+IMPORT_MAX_EXPANDED_BYTES = env_int("SHEQU_IMPORT_MAX_EXPANDED_BYTES", 256 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploaded photos (tickets, facilities): largest file and largest image (decoded pixels).
+PHOTO_MAX_BYTES = env_int("SHEQU_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env_int("SHEQU_PHOTO_MAX_PIXELS", 50_000_000)
+# Uploaded files are answered by the app after a scope check; with a prefix set (nginx's
+# internal location, e.g. "/protected-media/"), by the front server via X-Accel-Redirect.
+MEDIA_ACCEL_REDIRECT = env_str("SHEQU_MEDIA_ACCEL_REDIRECT", "")
 
 # New requests one phone number may file through the public channels in 24 hours (0: no
 # limit). Staff at the window or the hotline, and client systems, are not limited.
